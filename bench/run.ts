@@ -1,0 +1,58 @@
+/** `npm run bench`: read-out and training-step timings, medians and ratios, written to bench/results/*.json. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { cpus, totalmem, platform, arch } from 'node:os';
+import { join } from 'node:path';
+import { benchReadout } from './readout.js';
+import { benchTrainStep } from './train-step.js';
+
+const quick = process.argv.includes('--quick');
+const repeats = quick ? 3 : 11;
+
+function commit(): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  platform: `${platform()}-${arch()}`,
+  node: process.version,
+};
+
+const results: Record<string, unknown> = {};
+const log = (name: string, r: { medianMs: number }) => {
+  results[name] = r;
+  console.log(`${name.padEnd(44)} median ${r.medianMs.toFixed(3)} ms`);
+};
+
+// Read-out of one update, MNIST-sized (784 × 1000), B = 100: target ≤ 2 ms; one pass over 784k floats ≈ 0.3 ms.
+const readout = benchReadout({ inputDim: 784, neurons: 1000, batchSize: 100, repeats: repeats * 5 });
+log('readout mnist N=1000 B=100', readout);
+log('readout cifar N=1000 B=100', benchReadout({ inputDim: 3072, neurons: 1000, batchSize: 100, repeats: repeats * 3 }));
+
+// Training step of the paper's FC net (784 → 1000 → 3000 → 3000 → 2000 → 1000 → 10), B = 100, one thread.
+const wasm = await benchTrainStep({ backend: 'wasm', batchSize: 100, neurons: 1000, inputDim: 784, repeats });
+log('train-step fc B=100 wasm', wasm);
+const cpu = await benchTrainStep({ backend: 'cpu', batchSize: 100, neurons: 1000, inputDim: 784, repeats: quick ? 2 : 3 });
+log('train-step fc B=100 cpu', cpu);
+const pytorchReferenceMs = 215; // PAPER.md §8: PyTorch CPU, one thread, same net and batch: 200–230 ms.
+const ratios = {
+  wasmOverCpu: cpu.medianMs / wasm.medianMs,
+  pytorchOverWasm: pytorchReferenceMs / wasm.medianMs,
+  readoutOverOnePassFloor: readout.medianMs / 0.3,
+};
+console.log('ratios', ratios);
+
+const stamp = new Date().toISOString();
+const out = { stamp, commit: commit(), machine, quick, results, ratios, pytorchReferenceMs };
+mkdirSync('bench/results', { recursive: true });
+const file = join('bench/results', `bench-${stamp.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+writeFileSync(join('bench/results', 'latest.json'), JSON.stringify(out, null, 2) + '\n');
+console.log(`wrote ${file}`);

@@ -1,0 +1,51 @@
+/** `fedleak attack`: runs one scenario (trap or passive) for R runs and writes results JSON and a PNG grid. */
+import { parseScenario } from '../sim/scenario.js';
+import { runScenario, loadScenarioDataset } from '../sim/run.js';
+import { setupBackend } from '../tensor/backend.js';
+import { parseFlags, scenarioFromFlags, flagHelp } from './flags.js';
+import { outputDir, writeJson, writeGrid, type ExtractionEvent } from './output.js';
+import { progressBar, isInteractive } from './progress.js';
+import { formatSummary } from './summary.js';
+
+export const attackHelp = `fedleak attack [flags]
+  Plays FL rounds against a malicious (trap) or honest-but-curious (passive) server and measures what the
+  server extracts from each client update: A, P, R, PSNR, SSIM and timings.
+
+${flagHelp()}
+  --out DIR            folder for results.json and grid.png (default ./fedleak-out/attack)
+  --json               print only the results JSON to stdout
+`;
+
+/** Runs the command; returns the exit status. */
+export async function attackCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv);
+  if (values.help) {
+    process.stdout.write(attackHelp);
+    return 0;
+  }
+  const scenario = parseScenario(scenarioFromFlags(values));
+  const json = values.json === true;
+  await setupBackend(scenario.backend);
+  const dataset = await loadScenarioDataset(scenario);
+  const dir = outputDir(values.out as string | undefined, 'fedleak-out/attack');
+  const bar = progressBar(scenario.runs * scenario.rounds * scenario.clientsPerRound, 'updates', !json && isInteractive());
+  let first: ExtractionEvent | null = null;
+  const results = await runScenario(scenario, {
+    dataset,
+    onEvent: (e) => {
+      if (e.type !== 'extraction') return;
+      first ??= e;
+      bar.tick(`R=${e.metrics.recall.toFixed(3)}`);
+    },
+  });
+  bar.done();
+  const resultsPath = writeJson(dir, 'results.json', results);
+  const gridPath = first ? writeGrid(dir, 'grid.png', first, dataset.shape) : null;
+  if (json) {
+    process.stdout.write(JSON.stringify(results) + '\n');
+    return 0;
+  }
+  process.stdout.write(formatSummary([{ label: scenario.attack, results }]));
+  process.stdout.write(`\nwrote ${resultsPath}${gridPath ? `\nwrote ${gridPath} (run 0, first client: originals above, extractions below)` : ''}\n`);
+  return 0;
+}

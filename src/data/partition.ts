@@ -1,0 +1,101 @@
+/** Splitting example indices among FL clients: IID, or label-skewed non-IID by per-class Dirichlet proportions (Hsu et al. 2019). */
+
+import { FedleakError } from '../errors.ts';
+import type { Rng } from '../tensor/rng.ts';
+import { sampleDirichlet } from './dirichlet.ts';
+
+/**
+ * IID partition: shuffles 0..n-1 and cuts it into `numClients` near-equal chunks (sizes differ by at most
+ * one; the first `n % numClients` clients get the extra example). Every index lands in exactly one client.
+ *
+ * @example
+ * const parts = partitionIid(60000, 10, new Rng(1)); // 10 × 6000 indices
+ */
+export function partitionIid(n: number, numClients: number, rng: Rng): Int32Array[] {
+  checkCount(n, 'n');
+  checkClients(numClients);
+  const order = rng.permutation(n);
+  const base = Math.floor(n / numClients);
+  const extra = n % numClients;
+  const out: Int32Array[] = [];
+  let start = 0;
+  for (let c = 0; c < numClients; c++) {
+    const len = base + (c < extra ? 1 : 0);
+    out.push(order.slice(start, start + len));
+    start += len;
+  }
+  return out;
+}
+
+/**
+ * Non-IID partition by label: for each class, draws client proportions p ~ Dirichlet(α) and hands out that
+ * class's (shuffled) examples by the cumulative proportions. Small α (0.1) gives clients a few dominant
+ * classes; large α (100) approaches IID. Every index lands in exactly one client; with small α some clients
+ * may get none (not resampled, so the split stays a pure function of the seed). Each client's indices are
+ * shuffled, so its local order says nothing about classes.
+ *
+ * @example
+ * const parts = partitionDirichlet(ds.labels, ds.numClasses, 20, 0.5, new Rng(deriveSeed(42, 'partition')));
+ */
+export function partitionDirichlet(
+  labels: ArrayLike<number>,
+  numClasses: number,
+  numClients: number,
+  alpha: number,
+  rng: Rng,
+): Int32Array[] {
+  checkClients(numClients);
+  if (!(alpha > 0) || !Number.isFinite(alpha)) {
+    throw new FedleakError('BAD_ARGUMENT', `expected alpha > 0, got ${alpha}`, {
+      path: 'alpha',
+      hint: 'small alpha (0.1) gives skewed clients, large alpha (100) nearly IID ones',
+    });
+  }
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new FedleakError('BAD_ARGUMENT', `expected numClasses to be a whole number ≥ 1, got ${numClasses}`, {
+      path: 'numClasses',
+    });
+  }
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
+      throw new FedleakError('BAD_ARGUMENT', `expected labels in [0, ${numClasses}), got ${y} at index ${i}`, {
+        path: 'labels',
+      });
+    }
+    byClass[y].push(i);
+  }
+
+  const assigned: number[][] = Array.from({ length: numClients }, () => []);
+  for (const members of byClass) {
+    // Draw proportions even for empty classes, so adding a class elsewhere does not shift every later draw.
+    const p = sampleDirichlet(alpha, numClients, rng);
+    if (members.length === 0) continue;
+    rng.shuffle(members);
+    let cum = 0;
+    let start = 0;
+    for (let c = 0; c < numClients; c++) {
+      cum += p[c];
+      // The last client takes the remainder, so rounding can never lose or duplicate an example.
+      const end = c === numClients - 1 ? members.length : Math.min(members.length, Math.round(cum * members.length));
+      for (let k = start; k < end; k++) assigned[c].push(members[k]);
+      start = Math.max(start, end);
+    }
+  }
+  return assigned.map((list) => rng.shuffle(Int32Array.from(list)));
+}
+
+function checkClients(numClients: number): void {
+  if (!Number.isInteger(numClients) || numClients < 1) {
+    throw new FedleakError('BAD_ARGUMENT', `expected at least 1 client (a whole number), got ${numClients}`, {
+      path: 'numClients',
+    });
+  }
+}
+
+function checkCount(n: number, path: string): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new FedleakError('BAD_ARGUMENT', `expected a whole number ≥ 0, got ${n}`, { path });
+  }
+}

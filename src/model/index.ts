@@ -1,0 +1,15 @@
+/** The model layer: specs of the dense nets, seeded initialisation, forward pass, loss and parameter helpers. */
+export { hiddenWidths, modelArchs, modelSpec, paramCount, paramNames, paramShapes, type ParamShape } from './spec.js';
+export { initParams, initSchemes, type InitScheme } from './init.js';
+export { logits } from './forward.js';
+export { referenceGradient, referenceLogits, type NamedArray64 } from './reference.js';
+export { meanCrossEntropy } from './loss.js';
+export {
+  checkArraysMatch,
+  checkArraysShapes,
+  checkFinite,
+  cloneArrays,
+  fromTensors,
+  toShapes,
+  toTensors,
+} from './params.js';

@@ -1,0 +1,50 @@
+/** Seeded parameter initialisation: PyTorch's nn.Linear default (CAH's set-up) or Glorot-uniform. */
+import { FedleakError } from '../errors.js';
+import type { Rng } from '../tensor/rng.js';
+import type { ModelSpec, NamedArrays } from '../types.js';
+import { paramShapes } from './spec.js';
+
+/** How `initParams` draws weights. */
+export type InitScheme = 'pytorch' | 'glorot';
+
+/** The schemes `initParams` knows, for CLI help and error messages. */
+export const initSchemes: readonly InitScheme[] = ['pytorch', 'glorot'];
+
+/**
+ * Fresh parameters for `spec`, drawn from fedleak's seeded Rng (not TF.js's RNG), so a seed fixes them on every
+ * backend. Values are drawn layer by layer, kernel then bias, each in row-major [in, out] order.
+ * - 'pytorch': PyTorch nn.Linear's default, weights and biases U(−1/√fanIn, 1/√fanIn) (kaiming_uniform with
+ *   a = √5 reduces to that bound); the paper's models were initialised this way.
+ * - 'glorot': Glorot-uniform weights, U(±√(6 / (fanIn + fanOut))), zero biases (Keras's Dense default).
+ * @example const params = initParams(modelSpec('fc', 784, 10), new Rng(42));
+ */
+export function initParams(spec: ModelSpec, rng: Rng, init: InitScheme = 'pytorch'): NamedArrays {
+  if (!initSchemes.includes(init)) {
+    throw new FedleakError('BAD_ARGUMENT', `unknown init "${String(init)}"; expected ${initSchemes.join(' or ')}`, {
+      path: 'model.init',
+    });
+  }
+  const shapes = paramShapes(spec);
+  const out: NamedArrays = [];
+  for (let p = 0; p < shapes.length; p += 2) {
+    const kernel = shapes[p];
+    const bias = shapes[p + 1];
+    const [fanIn, fanOut] = kernel.shape;
+    const limit = init === 'pytorch' ? 1 / Math.sqrt(fanIn) : Math.sqrt(6 / (fanIn + fanOut));
+    out.push({ name: kernel.name, shape: [...kernel.shape], data: uniform(rng, fanIn * fanOut, limit) });
+    out.push({
+      name: bias.name,
+      shape: [...bias.shape],
+      data: init === 'pytorch' ? uniform(rng, fanOut, 1 / Math.sqrt(fanIn)) : new Float32Array(fanOut),
+    });
+  }
+  return out;
+}
+
+/** n values U(−limit, limit); a plain loop (about 0.7 s for the 20.8M values of the FC net). */
+function uniform(rng: Rng, n: number, limit: number): Float32Array {
+  const a = new Float32Array(n);
+  const scale = 2 * limit;
+  for (let i = 0; i < n; i++) a[i] = rng.uniform() * scale - limit;
+  return a;
+}
