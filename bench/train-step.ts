@@ -6,7 +6,10 @@ import { setupBackend, type BackendName } from '../src/tensor/backend.js';
 import { matMulGradFixEnabled, setMatMulGradFix } from '../src/tensor/matmul-grad.js';
 import { Rng } from '../src/tensor/rng.js';
 
-/** What to time: the FC net `inputDim` → `neurons` → 3000 → 3000 → 2000 → 1000 → 10 at `batchSize`. */
+/**
+ * What to time: the FC net `inputDim` → `neurons` → 3000 → 3000 → 2000 → 1000 → 10 at `batchSize`.
+ * @example benchTrainStep({ backend: 'wasm', batchSize: 100, neurons: 1000, inputDim: 784, repeats: 5, matMulGradFix: false })
+ */
 export interface TrainStepBenchOptions {
   backend: BackendName;
   batchSize: number;

@@ -11,14 +11,14 @@ const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
  */
 export function formatSummary(rows: { label: string; results: Results }[]): string {
   return toText({
-    columns: ['server', 'A', 'P', 'R', 'R std', 'PSNR dB', 'SSIM', 'scale', 'train ms', 'read-out ms', 'eval ms'],
+    columns: ['server', 'A', 'P', 'R', 'R std', 'PSNR rest dB', 'SSIM', 'scale', 'train ms', 'read-out ms', 'eval ms'],
     rows: rows.map(({ label, results: { summary: s } }) => [
       label,
       pct(s.active),
       pct(s.precision),
       pct(s.recall),
       pct(s.recallStd),
-      s.meanPsnr === null ? '-' : s.meanPsnr.toFixed(1),
+      s.meanPsnrInexact === null ? '-' : s.meanPsnrInexact.toFixed(1),
       s.meanSsim === null ? '-' : s.meanSsim.toFixed(3),
       s.scales.length ? s.scales.map((x) => x.toFixed(3)).join('/') : '-',
       ms(s.medianMs.trainMs),

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isFedleakError } from '../errors.ts';
-import { cifarRecordCount, cifarVariantOf, parseCifar, parseClassNames } from './cifar.ts';
+import { isFedleakError } from '../errors.js';
+import { cifarRecordCount, cifarVariantOf, parseCifar, parseClassNames } from './cifar.js';
 
 /** One record: label byte(s), then R, G, B planes where plane c at pixel p holds (p + 7c + seed) mod 256. */
 function record(labelBytes: number[], seed: number): Uint8Array {

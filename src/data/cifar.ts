@@ -1,8 +1,8 @@
 /** Parser for the CIFAR-10 and CIFAR-100 binary formats (fixed-size records, colour planes) into HWC Datasets. Pure: no Node imports. */
 
-import { FedleakError } from '../errors.ts';
-import type { Dataset } from '../types.ts';
-import { UNIT_BYTES } from './unit-bytes.ts';
+import { FedleakError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { UNIT_BYTES } from './unit-bytes.js';
 
 /**
  * Which CIFAR binary layout a file uses.

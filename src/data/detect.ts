@@ -2,10 +2,10 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { FedleakError } from '../errors.ts';
-import { cifarLayouts, cifarVariantOf } from './cifar.ts';
-import type { DatasetFormat } from './formats.ts';
-import { IDX_IMAGES_FILE } from './node.ts';
+import { FedleakError } from '../errors.js';
+import { cifarLayouts, cifarVariantOf } from './cifar.js';
+import type { DatasetFormat } from './formats.js';
+import { IDX_IMAGES_FILE } from './node.js';
 
 const IDX_FILE = /[-.]idx\d-ubyte(\.gz)?$/i;
 const IMAGE_FILE = /\.(jpe?g|png)$/i;

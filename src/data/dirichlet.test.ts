@@ -2,9 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isFedleakError } from '../errors.ts';
-import { Rng } from '../tensor/rng.ts';
-import { sampleDirichlet, sampleGamma } from './dirichlet.ts';
+import { isFedleakError } from '../errors.js';
+import { Rng } from '../tensor/rng.js';
+import { sampleDirichlet, sampleGamma } from './dirichlet.js';
 
 test('Gamma(shape, 1) has mean and variance equal to shape, for shape below and above 1', () => {
   const draws = 40000;

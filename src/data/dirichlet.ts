@@ -3,8 +3,8 @@
  * generating gamma variables", ACM TOMS 26(3), 2000; shape < 1 via the boost Gamma(a) = Gamma(a+1)·U^(1/a).
  */
 
-import { FedleakError } from '../errors.ts';
-import type { Rng } from '../tensor/rng.ts';
+import { FedleakError } from '../errors.js';
+import type { Rng } from '../tensor/rng.js';
 
 /**
  * log of a Gamma(shape, 1) draw. Logs, because for small shapes (α = 0.01) the boost factor U^(1/α)

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isFedleakError } from '../errors.ts';
-import { idxToDataset, parseIdx } from './idx.ts';
+import { isFedleakError } from '../errors.js';
+import { idxToDataset, parseIdx } from './idx.js';
 
 /** An unsigned-byte IDX file with the given dims and data. */
 function idx(dims: number[], data: number[]): Uint8Array {

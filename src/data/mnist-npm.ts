@@ -2,9 +2,9 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { FedleakError } from '../errors.ts';
-import type { Dataset } from '../types.ts';
-import { UNIT_BYTES } from './unit-bytes.ts';
+import { FedleakError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { UNIT_BYTES } from './unit-bytes.js';
 
 const ROWS = 28;
 const COLS = 28;

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { isFedleakError } from '../errors.ts';
-import { maybeGunzip, readCifar, readIdx, readIdxDataset } from './node.ts';
-import { dataDir } from './registry.ts';
+import { isFedleakError } from '../errors.js';
+import { maybeGunzip, readCifar, readIdx, readIdxDataset } from './node.js';
+import { dataDir } from './registry.js';
 
 const shared = dataDir();
 const haveShared = existsSync(shared);

@@ -4,12 +4,12 @@ import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FedleakError } from '../errors.ts';
-import type { Dataset } from '../types.ts';
-import { cifarVariantOf, parseCifar, parseClassNames, type CifarFile, type CifarVariant } from './cifar.ts';
-import type { DatasetSplit } from './formats.ts';
-import { idxToDataset, parseIdx } from './idx.ts';
-import { concatDatasets } from './subset.ts';
+import { FedleakError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { cifarVariantOf, parseCifar, parseClassNames, type CifarFile, type CifarVariant } from './cifar.js';
+import type { DatasetSplit } from './formats.js';
+import { idxToDataset, parseIdx } from './idx.js';
+import { concatDatasets } from './subset.js';
 
 /**
  * An IDX images file name: `t10k-images-idx3-ubyte`, `emnist-letters-train-images-idx3-ubyte.gz`, …

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { isFedleakError } from '../errors.ts';
-import { Rng } from '../tensor/rng.ts';
-import { partitionDirichlet, partitionIid } from './partition.ts';
+import { isFedleakError } from '../errors.js';
+import { Rng } from '../tensor/rng.js';
+import { partitionDirichlet, partitionIid } from './partition.js';
 
 /** Asserts the parts hold every index in [0, n) exactly once. */
 function assertExactCover(parts: Int32Array[], n: number): void {

@@ -1,8 +1,8 @@
 /** Splitting example indices among FL clients: IID, or label-skewed non-IID by per-class Dirichlet proportions (Hsu et al. 2019). */
 
-import { FedleakError } from '../errors.ts';
-import type { Rng } from '../tensor/rng.ts';
-import { sampleDirichlet } from './dirichlet.ts';
+import { FedleakError } from '../errors.js';
+import type { Rng } from '../tensor/rng.js';
+import { sampleDirichlet } from './dirichlet.js';
 
 /**
  * IID partition: shuffles 0..n-1 and cuts it into `numClients` near-equal chunks (sizes differ by at most

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { isFedleakError } from '../errors.ts';
-import { detectFormat } from './detect.ts';
-import { dataDir, datasetFormats, knownDatasets, loadDataset } from './registry.ts';
+import { isFedleakError } from '../errors.js';
+import { detectFormat } from './detect.js';
+import { dataDir, datasetFormats, knownDatasets, loadDataset } from './registry.js';
 
 let tmp = '';
 const haveShared = existsSync(dataDir());

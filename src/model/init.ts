@@ -4,10 +4,10 @@ import type { Rng } from '../tensor/rng.js';
 import type { ModelSpec, NamedArrays } from '../types.js';
 import { paramShapes } from './spec.js';
 
-/** How `initParams` draws weights. */
+/** How `initParams` draws weights. @example initParams(spec, rng, 'glorot' satisfies InitScheme) */
 export type InitScheme = 'pytorch' | 'glorot';
 
-/** The schemes `initParams` knows, for CLI help and error messages. */
+/** The schemes `initParams` knows, for CLI help and error messages. @example initSchemes.includes('pytorch') // true */
 export const initSchemes: readonly InitScheme[] = ['pytorch', 'glorot'];
 
 /**

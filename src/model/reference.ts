@@ -2,7 +2,7 @@
 import type { ModelSpec, NamedArrays } from '../types.js';
 import { paramShapes } from './spec.js';
 
-/** One named float64 array, shaped like the parameter it belongs to. */
+/** One named float64 array, shaped like the parameter it belongs to. @example referenceGradient(spec, p, x, y, 1).grads[1].data[i] // dL/db_i */
 export interface NamedArray64 {
   name: string;
   shape: number[];

@@ -12,10 +12,13 @@ export const hiddenWidths = {
   'fc-small': [128],
 } as const satisfies Record<ModelArch, readonly number[]>;
 
-/** The architectures `modelSpec` builds, for CLI help and error messages. */
+/** The architectures `modelSpec` builds, for CLI help and error messages. @example modelArchs // ['fc', 'fc-small'] */
 export const modelArchs = Object.keys(hiddenWidths) as ModelArch[];
 
-/** One parameter array of a model: its name and TF.js shape (a dense kernel is [in, out]). */
+/**
+ * One parameter array of a model: its name and TF.js shape (a dense kernel is [in, out]).
+ * @example const p: ParamShape = { name: 'dense0/bias', shape: [1000] };
+ */
 export interface ParamShape {
   name: string;
   shape: number[];

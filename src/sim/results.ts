@@ -18,6 +18,8 @@ export interface ExtractionRecord {
   candidates: number;
   meanPsnr: number | null;
   meanSsim: number | null;
+  /** Mean PSNR over the inputs that were matched but not extracted exactly (exact ones are ~150 dB, meaningless to average). */
+  meanPsnrInexact: number | null;
   timings: StageTimings;
 }
 
@@ -41,6 +43,7 @@ export interface Results {
     activeStd: number;
     meanPsnr: number | null;
     meanSsim: number | null;
+    meanPsnrInexact: number | null;
     scales: number[];
     /** Median milliseconds per stage over all extractions. */
     medianMs: StageTimings;
@@ -79,6 +82,7 @@ export class ResultsCollector {
       candidates: e.reconstruction.candidates.length,
       meanPsnr: finiteOrNull(m.meanPsnr),
       meanSsim: finiteOrNull(m.meanSsim),
+      meanPsnrInexact: finiteOrNull(meanOf(m.perInput.filter((p) => !p.exact && p.psnr !== null).map((p) => p.psnr as number))),
       timings: e.timings,
     });
   }
@@ -88,6 +92,7 @@ export class ResultsCollector {
     const pick = (f: (r: ExtractionRecord) => number): MeanStd => meanStd(ex.map(f));
     const psnrs = ex.map((r) => r.meanPsnr).filter((v): v is number => v !== null);
     const ssims = ex.map((r) => r.meanSsim).filter((v): v is number => v !== null);
+    const inexact = ex.map((r) => r.meanPsnrInexact).filter((v): v is number => v !== null);
     const timing = (k: keyof StageTimings) => median(ex.map((r) => r.timings[k]));
     const recall = pick((r) => r.recall);
     const precision = pick((r) => r.precision);
@@ -110,12 +115,17 @@ export class ResultsCollector {
         activeStd: active.std,
         meanPsnr: psnrs.length ? meanStd(psnrs).mean : null,
         meanSsim: ssims.length ? meanStd(ssims).mean : null,
+        meanPsnrInexact: inexact.length ? meanStd(inexact).mean : null,
         scales: [...new Set(ex.map((r) => r.scale).filter((s): s is number => s !== null))],
         medianMs: { craftMs: timing('craftMs'), trainMs: timing('trainMs'), readoutMs: timing('readoutMs'), evalMs: timing('evalMs') },
         runs: this.scenario.runs,
       },
     };
   }
+}
+
+function meanOf(v: number[]): number | null {
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
 function finiteOrNull(v: number | null | undefined): number | null {

@@ -12,7 +12,7 @@ import { setMatMulGradFix } from './matmul-grad.js';
  */
 export const backendNames = ['wasm', 'cpu'] as const;
 
-/** One of `backendNames`. */
+/** One of `backendNames`. @example const name: BackendName = 'cpu'; */
 export type BackendName = (typeof backendNames)[number];
 
 /** Text of the banner TF.js's cpu backend prints on its first tensor in Node ("… install our node backend …"). */

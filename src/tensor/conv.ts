@@ -1,7 +1,10 @@
 /** conv2d with a gradient that runs on wasm, which lacks the `Conv2DBackpropFilter` kernel. */
 import * as tf from '@tensorflow/tfjs';
 
-/** Padding of `conv2dWithGrad`, as TF.js takes it: 'same', 'valid' or the same number of zeros on every side. */
+/**
+ * Padding of `conv2dWithGrad`, as TF.js takes it: 'same', 'valid' or the same number of zeros on every side.
+ * @example const pad: ConvPad = 1; // one ring of zeros
+ */
 export type ConvPad = 'same' | 'valid' | number;
 
 /**

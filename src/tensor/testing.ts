@@ -1,5 +1,5 @@
 /** Test helpers for numeric specs: run one spec on every backend, compare arrays with a named tolerance. */
-import assert from 'node:assert/strict';
+// No node:assert here: this file sits in the platform-free core; a thrown Error fails a node:test test the same way.
 import * as tf from '@tensorflow/tfjs';
 import { backendNames, setupBackend, type BackendName } from './backend.js';
 import type { Rng } from './rng.js';
@@ -7,6 +7,7 @@ import type { Rng } from './rng.js';
 /**
  * Relative tolerance for float32 results of the same computation on two backends (or float32 against float64):
  * XNNPACK and the cpu backend sum in different orders, which moves results by ~1e-6 of their scale.
+ * @example assertClose(wasmGrad, cpuGrad, FLOAT32_REL_TOL, 'dense0/kernel');
  */
 export const FLOAT32_REL_TOL = 1e-4;
 
@@ -28,7 +29,7 @@ export async function forEachBackend(spec: (backend: BackendName) => void | Prom
  * @example relativeDiff([1, 2.0001], [1, 2]) // 5e-5
  */
 export function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'arrays differ in length');
+  if (a.length !== b.length) throw new Error(`arrays differ in length: ${a.length} vs ${b.length}`);
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < a.length; i++) {
@@ -44,7 +45,7 @@ export function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number
  */
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, relTol: number, what: string): void {
   const d = relativeDiff(actual, expected);
-  assert.ok(d <= relTol, `${what}: relative difference ${d.toExponential(2)} > ${relTol}`);
+  if (!(d <= relTol)) throw new Error(`${what}: relative difference ${d.toExponential(2)} > ${relTol}`);
 }
 
 /**
@@ -64,6 +65,7 @@ export function uniformArray(rng: Rng, n: number, lo = 0, hi = 1): Float32Array 
 export async function assertNoLeak<T>(f: () => T | Promise<T>, what = 'call'): Promise<T> {
   const before = tf.memory().numTensors;
   const result = await f();
-  assert.equal(tf.memory().numTensors, before, `${what} leaked tensors on ${tf.getBackend()}`);
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`${what} leaked ${after - before} tensors on ${tf.getBackend()}`);
   return result;
 }

@@ -1,0 +1,64 @@
+/**
+ * fedleak's library API: FL simulation, the honest and malicious servers' attacks, metrics and reports.
+ * @example
+ * import { runScenario } from 'fedleak';
+ * const results = await runScenario({ dataset: 'mnist', batchSize: 20, runs: 3 });
+ * console.log(results.summary.recall);
+ */
+export type {
+  NamedArray,
+  NamedArrays,
+  Dataset,
+  ModelArch,
+  ModelSpec,
+  Update,
+  Candidate,
+  Reconstruction,
+  AttackContext,
+  Attack,
+} from './types.js';
+export { FedleakError, isFedleakError, errorHints, exitCodes, type ErrorCode } from './errors.js';
+export { version } from './version.js';
+
+// tensor set-up and seeded randomness
+export { setupBackend, backendNames, conv2dWithGrad, Rng, deriveSeed, type BackendName } from './tensor/index.js';
+// data
+export {
+  loadDataset,
+  knownDatasets,
+  datasetFormats,
+  loadMnistNpm,
+  partitionIid,
+  partitionDirichlet,
+  subset,
+  splitDisjoint,
+} from './data/index.js';
+// models and FL
+export { modelSpec, initParams, paramNames, logits } from './model/index.js';
+export { computeGradient, localUpdate, fedAvgAggregate, applyUpdate, type LocalUpdateOptions } from './fl/index.js';
+// attacks (the server never sees ground truth)
+export {
+  attacks,
+  attackNames,
+  passive,
+  trap,
+  trapWeights,
+  tuneScale,
+  readOut,
+  readOutUpdate,
+  firingPattern,
+  type AttackFactory,
+  type AttackName,
+  type TrapSecrets,
+} from './attack/index.js';
+// evaluation (only the simulator holds ground truth)
+export { evaluate, psnr, ssim, hungarian, matchExact, type Metrics } from './eval/index.js';
+// reports
+export { renderGrid, type GridCell, type GridOptions } from './report/grid.js';
+export { toMarkdown, toCsv, toText, type Table } from './report/table.js';
+export { meanStd, median } from './report/stats.js';
+// simulation
+export { parseScenario, scenarioSchema, type Scenario, type ScenarioInput } from './sim/scenario.js';
+export { simulate, type SimEvent, type ClientBatch, type StageTimings } from './sim/simulate.js';
+export { runScenario, loadScenarioDataset, type RunOptions } from './sim/run.js';
+export { ResultsCollector, type Results, type ExtractionRecord } from './sim/results.js';
