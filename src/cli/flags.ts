@@ -24,7 +24,7 @@ export const scenarioFlags: { [K in keyof Scenario]-?: FlagSpec } = {
   attack: { flag: 'attack', type: 'string', help: 'trap (malicious, CAH trap weights) | passive (honest-but-curious)' },
   scale: { flag: 'scale', type: 'number', help: 'trap-weight scale s in (0, 1]; omit to tune it on auxiliary data' },
   sigma: { flag: 'sigma', type: 'number', help: 'trap-weight σ (default 0.5)' },
-  tuneOn: { flag: 'tune-on', type: 'int', help: 'auxiliary examples the attacker tunes s on (default max(100, B))' },
+  tuneOn: { flag: 'tune-on', type: 'int', help: 'auxiliary examples the attacker tunes s on (default max(100, examples per update))' },
   algorithm: { flag: 'algorithm', type: 'string', help: 'fedsgd (one gradient) | fedavg (local steps, weight change)' },
   localEpochs: { flag: 'local-epochs', type: 'int', help: 'FedAvg local epochs (default 1)' },
   batches: { flag: 'batches', type: 'int', help: 'FedAvg mini-batches per client per round (default 1)' },

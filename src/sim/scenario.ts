@@ -29,7 +29,7 @@ export const scenarioSchema = z
     scale: z.number().gt(0).lte(1).optional(),
     /** Trap-weight σ of the half-normal magnitudes. */
     sigma: z.number().gt(0).default(0.5),
-    /** Auxiliary examples the attacker holds for tuning (disjoint from the clients'); 0 = max(100, batchSize). */
+    /** Auxiliary examples the attacker holds for tuning (disjoint from the clients'); 0 = max(100, examples per update). */
     tuneOn: z.number().int().min(0).default(0),
     algorithm: z.enum(['fedsgd', 'fedavg']).default('fedsgd'),
     localEpochs: positiveInt.default(1),
@@ -74,8 +74,13 @@ export function parseScenario(input: unknown): Scenario {
   return s;
 }
 
+/** Examples behind one client update: B for FedSGD, K·B for FedAvg (every example may fire a trap neuron). */
+export function examplesPerUpdate(s: Scenario): number {
+  return s.batchSize * (s.algorithm === 'fedavg' ? s.batches : 1);
+}
+
 /** Auxiliary examples the attacker holds for a scenario (0 when it needs none). */
 export function auxSize(s: Scenario): number {
   if (s.attack !== 'trap' || s.scale !== undefined) return 0;
-  return s.tuneOn > 0 ? s.tuneOn : Math.max(100, s.batchSize);
+  return s.tuneOn > 0 ? s.tuneOn : Math.max(100, examplesPerUpdate(s));
 }

@@ -7,7 +7,7 @@ import { attacks, tuneScale } from '../attack/index.js';
 import { evaluate, type Metrics } from '../eval/index.js';
 import { subset, partitionIid, partitionDirichlet } from '../data/index.js';
 import { FedleakError } from '../errors.js';
-import { auxSize, type Scenario } from './scenario.js';
+import { auxSize, examplesPerUpdate, type Scenario } from './scenario.js';
 
 /** What a client trained on in one round: the ground truth only the simulator knows. */
 export interface ClientBatch {
@@ -55,7 +55,7 @@ export type SimEvent =
 export async function* simulate(scenario: Scenario, data: Dataset): AsyncGenerator<SimEvent> {
   const inputDim = data.shape.reduce((a, b) => a * b, 1);
   const spec = modelSpec(scenario.model, inputDim, data.numClasses, scenario.neurons);
-  const perClient = scenario.batchSize * (scenario.algorithm === 'fedavg' ? scenario.batches : 1);
+  const perClient = examplesPerUpdate(scenario);
   const nAux = auxSize(scenario);
   if (nAux + scenario.numClients * perClient > data.size) {
     throw new FedleakError(
@@ -73,7 +73,8 @@ export async function* simulate(scenario: Scenario, data: Dataset): AsyncGenerat
   let scale: number | null = scenario.attack === 'trap' ? (scenario.scale ?? null) : null;
   if (scenario.attack === 'trap' && scale === null) {
     const t0 = performance.now();
-    const tuned = tuneScale(subset(data, auxIdx), scenario.neurons, scenario.batchSize, {
+    // Tune for all the examples behind one update: with FedAvg, any of the K·B may fire a trap neuron.
+    const tuned = tuneScale(subset(data, auxIdx), scenario.neurons, perClient, {
       seed: deriveSeed(scenario.seed, 'tune'),
     });
     scale = tuned.scale;

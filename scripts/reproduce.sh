@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Reproduces CAH's tables with fedleak and writes them under docs/repro/ (about 1 hour on 2 cores).
+# Usage: bash scripts/reproduce.sh [table5|table5-fixed|table1|table4|fedavg|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+fl() { node bin/fedleak.js "$@"; }
+out=docs/repro
+
+if [[ $what == table5 || $what == all ]]; then
+  # Table 5, scale tuned per (N, B) cell on max(100, B) auxiliary examples.
+  for d in mnist cifar10; do
+    fl sweep --dataset $d --neurons 200,500,1000,3000 --batch 20,50,100,200 --runs 10 --out $out/table5-$d
+  done
+fi
+if [[ $what == table5-fixed || $what == all ]]; then
+  # Table 5 with one scale per dataset (the paper's best: MNIST 0.7, CIFAR-10 0.95).
+  fl sweep --dataset mnist --neurons 200,500,1000,3000 --batch 20,50,100,200 --scale 0.7 --runs 10 --out $out/table5-mnist-s0.7
+  fl sweep --dataset cifar10 --neurons 200,500,1000,3000 --batch 20,50,100,200 --scale 0.95 --runs 10 --out $out/table5-cifar10-s0.95
+fi
+if [[ $what == table1 || $what == all ]]; then
+  # Table 1: honest-but-curious server, PyTorch-default init, N = 1000, B = 100.
+  for d in mnist cifar10; do
+    fl sweep --dataset $d --attack passive --neurons 1000 --batch 100 --runs 10 --out $out/table1-$d
+  done
+fi
+if [[ $what == table4 || $what == all ]]; then
+  # Table 4: R against the scale at N = 1000, B = 100.
+  fl sweep --dataset mnist --neurons 1000 --batch 100 --scale 0.4,0.5,0.6,0.7,0.8,0.9 --runs 10 --out $out/table4-mnist
+  fl sweep --dataset cifar10 --neurons 1000 --batch 100 --scale 0.9,0.95,0.96,0.97 --runs 10 --out $out/table4-cifar10
+fi
+if [[ $what == fedavg || $what == all ]]; then
+  # FedAvg: 5 mini-batches of B = 10 per client on CIFAR-10, 1 and 5 local epochs, three learning rates.
+  for lr in 0.1 0.5 1; do
+    for e in 1 5; do
+      fl attack --dataset cifar10 --algorithm fedavg --batches 5 --batch 10 --local-epochs $e --lr $lr --runs 10 \
+        --out $out/fedavg-cifar10/lr$lr-e$e
+    done
+  done
+fi
