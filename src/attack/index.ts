@@ -2,6 +2,32 @@
 export { attacks, attackNames, isAttackName, type AttackFactory, type AttackName } from './registry.js';
 export { passive, type PassiveOptions, type PassiveSecrets } from './passive.js';
 export { trap, type TrapOptions, type TrapSecrets } from './trap.js';
+export { qbi, type QbiOptions, type QbiSecrets } from './qbi.js';
+export { degree, solitonShares, type DegreeOptions, type DegreeSecrets } from './degree.js';
+export { imprint, imprintReadOut, type ImprintOptions, type ImprintSecrets } from './imprint.js';
+export {
+  peel,
+  peelWeights,
+  withPeel,
+  type PeelAttack,
+  type PeelOptions,
+  type PeelReconstruction,
+  type PeelReport,
+  type PeelSecrets,
+  type PeelWeights,
+  type CertifiedInput,
+  type RejectReason,
+  type WithPeel,
+} from './peel.js';
+export { peelRows, type PeelGradient, type PeelResult } from './peel-engine.js';
+export {
+  normalQuantile,
+  quantileBiasLayer,
+  rowStatistics,
+  dataStatistics,
+  type DataStatistics,
+  type StatisticsOptions,
+} from './quantile-bias.js';
 export {
   trapWeights,
   drawTrapColumns,
@@ -14,4 +40,4 @@ export {
 export { tuneScale, defaultScaleGrid, type TuneOptions, type TuneResult } from './tuner.js';
 export { readOut, readOutUpdate, type ReadOut } from './readout.js';
 export { firingPattern, preactivations, countFirers, isolationRecall, type FiringPattern } from './firing.js';
-export { findDense, replaceDense, type DenseLayer } from './layer.js';
+export { findDense, replaceDense, checkSpecFits, type DenseLayer } from './layer.js';

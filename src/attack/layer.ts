@@ -80,3 +80,17 @@ export function replaceDense(params: NamedArrays, layer: string, kernel: Float32
     return a;
   });
 }
+
+/**
+ * Throws SHAPE_MISMATCH unless a found dense layer has the input size and width the model spec says.
+ * @example checkSpecFits(spec, findDense(params, 'dense0', 'params'));
+ */
+export function checkSpecFits(spec: { inputDim: number; neurons: number }, layer: DenseLayer): void {
+  if (layer.inputDim !== spec.inputDim || layer.neurons !== spec.neurons) {
+    throw new FedleakError(
+      'SHAPE_MISMATCH',
+      `dense0/kernel is [${layer.inputDim}, ${layer.neurons}] but the model spec says [${spec.inputDim}, ${spec.neurons}]`,
+      { path: `params.${layer.kernel.name}` },
+    );
+  }
+}

@@ -63,7 +63,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   process.stdout.write(formatSummary(all));
   process.stdout.write(
     '\nA: active neurons; P: active neurons whose row is exactly one input; R: inputs extracted exactly' +
-      ' (8-bit pixels equal).\n',
+      ' (8-bit pixels equal);\nPSNR rest: mean PSNR of the best match of each input not extracted exactly; times are medians.\n',
   );
   process.stdout.write(`\nwrote ${resultsPath}\n`);
   for (const r of all) process.stdout.write(`wrote ${r.grid} (${r.label}: batch above, extraction below; grey = nothing)\n`);

@@ -113,7 +113,9 @@ export function epsilonByRound(opts: Omit<EpsilonOptions, 'steps'> & { rounds: r
  * conversion (see `conversions`). NaN entries are skipped; if none is usable ε = ∞ and bestOrder = NaN.
  * @example rdpToEpsilon({ orders: [2, 32], rdp: [1.1, 1.1], delta: 1e-5 }) // ε ≈ 1.3278 at order 32
  */
-export function rdpToEpsilon(opts: { orders: readonly number[]; rdp: readonly number[]; delta: number; conversion?: Conversion }): PrivacySpent {
+export function rdpToEpsilon(
+  opts: { orders: readonly number[]; rdp: readonly number[]; delta: number; conversion?: Conversion },
+): PrivacySpent {
   checkKeys('rdpToEpsilon', opts, ['orders', 'rdp', 'delta', 'conversion']);
   const orders = checkOrders(opts.orders, 'rdpToEpsilon.orders');
   if (!Array.isArray(opts.rdp) || opts.rdp.length !== orders.length) {

@@ -24,11 +24,27 @@ export function webCrypto(): Crypto {
  * `length` fresh bytes from the CSPRNG (not from the shared pool, so secrets never share a buffer with noise).
  * @example const seed = randomBytes(32);
  */
-export function randomBytes(length: number): Uint8Array {
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   const c = webCrypto();
   for (let off = 0; off < length; off += 65536) c.getRandomValues(out.subarray(off, Math.min(length, off + 65536)));
   return out;
+}
+
+/**
+ * A uniform integer in [0, n) from the CSPRNG (rejection sampling on 32-bit words, no modulo bias); n ≤ 2^32.
+ * @example const i = randomInt(100);
+ */
+export function randomInt(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) {
+    throw new FedleakError('BAD_ARGUMENT', `expected an integer range in [1, 2^32], got ${n}`, { path: 'n' });
+  }
+  const limit = 2 ** 32 - (2 ** 32 % n); // the largest multiple of n that fits
+  for (;;) {
+    if (poolPos >= POOL_WORDS) refill();
+    const w = pool[poolPos++];
+    if (w < limit) return w % n;
+  }
 }
 
 function refill(): void {

@@ -12,7 +12,10 @@ export const X25519_BYTES = 32;
 const PKCS8_X25519_HEADER = Uint8Array.of(
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
 
-/** The purposes a pairwise key is derived for; each gets its own HKDF `info`, so the keys are independent. */
+/**
+ * The purposes a pairwise key is derived for; each gets its own HKDF `info`, so the keys are independent.
+ * @example const p: KeyPurpose = 'mask';
+ */
 export type KeyPurpose = 'mask' | 'encrypt';
 
 /**

@@ -50,14 +50,14 @@ const defaultField = primeField(MERSENNE_127);
 /**
  * Shares one field element: a random polynomial f of degree t − 1 with f(0) = secret, evaluated at each x in
  * `xs` (distinct integers in [1, p)). Any t of the shares determine the secret; any t − 1 are uniformly
- * distributed whatever the secret. Coefficients come from the CSPRNG unless `coefficients` (t − 1 of them,
- * for tests) is given.
+ * distributed whatever the secret. Fewer than t points may be asked for (the other shares are simply not
+ * made). Coefficients come from the CSPRNG unless `coefficients` (t − 1 of them, for tests) is given.
  * @example const shares = shareElement(42n, 3, [1, 2, 3, 4, 5]); reconstructElement(shares.slice(2)) // 42n
  */
 export function shareElement(secret: bigint, threshold: number, xs: readonly number[], field: PrimeField = defaultField,
   coefficients?: readonly bigint[]): { x: number; y: bigint }[] {
   const p = field.prime;
-  checkShareArgs(threshold, xs, p);
+  checkShareArgs(threshold, xs, p, false);
   if (secret < 0n || secret >= p) throw new FedleakError('BAD_ARGUMENT', 'the secret is not a field element', { path: 'secret' });
   const coef = [secret];
   for (let k = 1; k < threshold; k++) coef.push(coefficients ? mod(coefficients[k - 1], p) : randomElement(field));
@@ -87,6 +87,7 @@ export function reconstructElement(shares: readonly { x: number; y: bigint }[], 
  * @example const shares = shareBytes(seed, 67, ids.map((id) => id + 1));
  */
 export function shareBytes(secret: Uint8Array, threshold: number, xs: readonly number[], field: PrimeField = defaultField): Share[] {
+  checkShareArgs(threshold, xs, field.prime);
   const chunks = toChunks(secret, field);
   const perChunk = chunks.map((c) => shareElement(c, threshold, xs, field));
   return xs.map((x, i) => ({ x, y: perChunk.map((shares) => shares[i].y) }));
@@ -223,9 +224,9 @@ function invert(a: bigint, p: bigint): bigint {
   return mod(s0, p);
 }
 
-function checkShareArgs(threshold: number, xs: readonly number[], p: bigint): void {
-  if (!Number.isInteger(threshold) || threshold < 1 || threshold > xs.length) {
-    throw new FedleakError('BAD_ARGUMENT', `expected a threshold in [1, ${xs.length}], got ${threshold}`, {
+function checkShareArgs(threshold: number, xs: readonly number[], p: bigint, allShares = true): void {
+  if (!Number.isInteger(threshold) || threshold < 1 || (allShares && threshold > xs.length)) {
+    throw new FedleakError('BAD_ARGUMENT', `expected a threshold ${allShares ? `in [1, ${xs.length}]` : '≥ 1'}, got ${threshold}`, {
       path: 'threshold', hint: 't shares reconstruct; t cannot exceed the number of shares' });
   }
   if (new Set(xs).size !== xs.length || xs.some((x) => !Number.isInteger(x) || x <= 0 || BigInt(x) >= p)) {

@@ -1,0 +1,242 @@
+/** Peeling with certification as an attack wrapper: any row-read design (passive, trap, QBI, degree) plus peeling. */
+import type { Attack, Candidate, NamedArrays, Reconstruction } from '../types.js';
+import { FedleakError } from '../errors.js';
+import { findDense } from './layer.js';
+import { checkOptionKeys, describe } from './options.js';
+import { peelRows, type CertifiedInput, type PeelOptions, type PeelResult, type PeelWeights } from './peel-engine.js';
+import { readOut } from './readout.js';
+
+export type { CertifiedInput, PeelOptions, PeelWeights, RejectReason } from './peel-engine.js';
+
+/**
+ * What a peeling attack remembers: its inner design's secrets and the sent model arranged for peeling.
+ * @example const { secrets } = peel(qbi()).craft(spec, params, ctx); secrets.inner.fireProbability;
+ */
+export interface PeelSecrets<S> {
+  inner: S;
+  weights: PeelWeights;
+}
+
+/**
+ * How peeling went on one update. `applied` is false for FedAvg deltas (see {@link peel}).
+ * @example if (rec.peel.applied) console.log(rec.peel.rounds, rec.certified.length);
+ */
+export interface PeelReport {
+  applied: boolean;
+  /** Why peeling was not applied, when it was not. */
+  note?: string;
+  rounds: number;
+  /** Groups of identical on-grid candidates the certificate examined. */
+  checked: number;
+  rejected: PeelResult['rejected'];
+  poisonedRows: number;
+  emptyRows: number;
+}
+
+/**
+ * A reconstruction with peeling: `candidates` holds one candidate per active neuron, as the plain read-out does,
+ * but a row that ends up holding one certified input alone gives that input (exact multiples of 1/levels), and a
+ * row that peeling changed gives its last residual read-out. `certified` lists the certified inputs.
+ * Fields that might belong in src/types.ts's `Reconstruction` one day: `certified`, `timings.peelMs`.
+ * @example const rec = peel(qbi()).reconstruct(update, secrets); rec.certified.length; rec.timings.peelMs;
+ */
+export interface PeelReconstruction extends Reconstruction {
+  certified: CertifiedInput[];
+  peel: PeelReport;
+  /** readoutMs: the first read-out and peeling together; peelMs: peeling alone. */
+  timings: { readoutMs: number; peelMs: number };
+}
+
+/**
+ * An attack whose `reconstruct` peels.
+ * @example const a: PeelAttack<QbiSecrets> = peel(qbi());
+ */
+export interface PeelAttack<S> extends Attack<PeelSecrets<S>> {
+  reconstruct(update: Parameters<Attack<PeelSecrets<S>>['reconstruct']>[0], secrets: PeelSecrets<S>): PeelReconstruction;
+}
+
+/**
+ * Wraps a design that is read row by row (passive, trap, QBI, degree) with peeling and certification; the name
+ * is `<inner>+peel`. **It needs nothing beyond what the inner design needs**: no labels, no batch size. It uses the
+ * gradient of the second dense layer, which a FedSGD client sends with the rest.
+ *
+ * `craft` is the inner design's, plus a transposed copy of the first layer (kept with the secrets).
+ * `reconstruct` reads every active row, then runs `peelRows`: candidates that pass the certificate are subtracted
+ * from every row they fire and the rows are read again until nothing new appears (see `peelRows` for the rule).
+ *
+ * Peeling is defined for FedSGD gradients. For a FedAvg delta (`update.kind === 'delta'`) several local steps mix
+ * coefficients from different weights, so an input's contribution cannot be predicted from one δ₂: the wrapper
+ * returns the inner design's plain read-out, with `peel.applied = false` and a note.
+ * Imprint is read by differences of rows and every input falls into one bin, so it is not wrapped.
+ * @throws FedleakError BAD_ARGUMENT for a bad option; SHAPE_MISMATCH when the model has no `dense1` layer or the
+ *   update does not fit the crafted model.
+ * @example
+ * const attack = peel(qbi());
+ * const { params, secrets } = attack.craft(spec, params0, { seed: 1, batchSize: 100, aux });
+ * const rec = attack.reconstruct(update, secrets);
+ * console.log(rec.certified.length, rec.peel.rounds, rec.timings.peelMs);
+ */
+export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S> {
+  checkPeelOptions(opts);
+  const name = `${inner.name}+peel`;
+  return {
+    name,
+    craft(spec, params, ctx) {
+      const crafted = inner.craft(spec, params, ctx);
+      return { params: crafted.params, secrets: { inner: crafted.secrets, weights: peelWeights(crafted.params) } };
+    },
+    reconstruct(update, secrets) {
+      const t0 = performance.now();
+      const w = secrets.weights;
+      if (update.kind !== 'gradient') {
+        const rec = inner.reconstruct(update, secrets.inner);
+        return {
+          ...rec,
+          attack: name,
+          certified: [],
+          peel: { ...emptyReport(), note: 'FedAvg delta: peeling needs one FedSGD gradient; plain read-out' },
+          timings: { readoutMs: rec.timings.readoutMs, peelMs: 0 },
+        };
+      }
+      const l0 = findDense(update.arrays, 'dense0', 'update');
+      const l1 = findDense(update.arrays, 'dense1', 'update');
+      if (l0.inputDim !== w.inputDim || l0.neurons !== w.neurons || l1.inputDim !== w.neurons || l1.neurons !== w.width) {
+        throw new FedleakError(
+          'SHAPE_MISMATCH',
+          `the update's dense0 [${l0.inputDim}, ${l0.neurons}] / dense1 [${l1.inputDim}, ${l1.neurons}] do not fit the ` +
+            `crafted model's [${w.inputDim}, ${w.neurons}] / [${w.neurons}, ${w.width}]`,
+          { path: 'update.dense0/kernel', hint: 'reconstruct with the secrets of the model this update was computed on' },
+        );
+      }
+      const { candidates, active } = readOut(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons);
+      const t1 = performance.now();
+      const result = peelRows(w, { bias: l0.bias.data, kernel1: l1.kernel.data }, candidates, opts);
+      const out: Candidate[] = candidates.map((c) => {
+        const a = result.rowOwner[c.neuron];
+        if (a >= 0) return { neuron: c.neuron, x: result.certified[a].x, biasGrad: result.residualBias[c.neuron] };
+        const last = result.lastRead[c.neuron];
+        return last ? { neuron: c.neuron, x: last, biasGrad: result.residualBias[c.neuron] } : c;
+      });
+      const t2 = performance.now();
+      return {
+        attack: name,
+        layer: 'dense0',
+        candidates: out,
+        activeNeurons: active,
+        totalNeurons: w.neurons,
+        certified: result.certified,
+        peel: {
+          applied: true,
+          rounds: result.rounds,
+          checked: result.checked,
+          rejected: result.rejected,
+          poisonedRows: result.poisonedRows,
+          emptyRows: result.emptyRows,
+        },
+        timings: { readoutMs: t2 - t0, peelMs: t2 - t1 },
+      };
+    },
+  };
+}
+
+/**
+ * The sent model arranged for peeling: `dense0/kernel` transposed (blocked, so both sides stay in cache) with its
+ * row norms, and `dense1` as it is. About one pass over the first layer; done once per crafted model.
+ * @throws FedleakError SHAPE_MISMATCH when `dense0` or `dense1` is missing or they do not chain.
+ * @example const w = peelWeights(crafted.params); w.w1t.subarray(r * w.inputDim, (r + 1) * w.inputDim); // row r
+ */
+export function peelWeights(params: NamedArrays): PeelWeights {
+  const l0 = findDense(params, 'dense0', 'params');
+  const l1 = findDense(params, 'dense1', 'params');
+  const d = l0.inputDim;
+  const n = l0.neurons;
+  if (l1.inputDim !== n) {
+    throw new FedleakError('SHAPE_MISMATCH', `dense1 reads ${l1.inputDim} values but dense0 has ${n} neurons`, {
+      path: 'params.dense1/kernel',
+      hint: 'peeling needs a second dense layer right after the first',
+    });
+  }
+  const k = l0.kernel.data;
+  const w1t = new Float32Array(d * n);
+  const B = 64;
+  for (let j0 = 0; j0 < d; j0 += B) {
+    const j1 = Math.min(d, j0 + B);
+    for (let i0 = 0; i0 < n; i0 += B) {
+      const i1 = Math.min(n, i0 + B);
+      for (let j = j0; j < j1; j++) for (let i = i0; i < i1; i++) w1t[i * d + j] = k[j * n + i];
+    }
+  }
+  const w1norm = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = i * d, e = j + d; j < e; j++) s += w1t[j] * w1t[j];
+    w1norm[i] = Math.sqrt(s);
+  }
+  return { inputDim: d, neurons: n, width: l1.neurons, w1t, w1norm, b1: l0.bias.data, w2: l1.kernel.data, b2: l1.bias.data };
+}
+
+/**
+ * Options of a registered `<design>+peel` factory: the design's own, plus `peel` for the certificate's.
+ * @example attacks['qbi+peel']({ firers: 1, peel: { gridTolerance: 0.05 } });
+ */
+export type WithPeel<O> = O & { peel?: PeelOptions };
+
+/**
+ * Builds the registry entry `<design>+peel` from a design's factory: splits off `peel` and wraps the design.
+ * @example const qbiPeel = withPeel(qbi); qbiPeel({ peel: {} }).name === 'qbi+peel';
+ */
+export function withPeel<O extends object, S>(factory: (opts?: O) => Attack<S>): (opts?: WithPeel<O>) => PeelAttack<S> {
+  return (opts) => {
+    const { peel: peelOpts, ...rest } = (opts ?? {}) as WithPeel<O>;
+    return peel(factory(rest as O), peelOpts ?? {});
+  };
+}
+
+const LIMITS: Record<keyof PeelOptions, { min: number; max: number; integer: boolean; open?: boolean }> = {
+  levels: { min: 1, max: 65535, integer: true },
+  gridTolerance: { min: 0, max: 0.5, integer: false, open: true },
+  fireMargin: { min: 0, max: 1e6, integer: false },
+  zeroTolerance: { min: 0, max: 1, integer: false, open: true },
+  coefTolerance: { min: 0, max: 1, integer: false, open: true },
+  silentChecks: { min: 0, max: 1e9, integer: true },
+  maxRounds: { min: 1, max: 1e9, integer: true },
+};
+
+function checkPeelOptions(opts: unknown): asserts opts is PeelOptions {
+  checkOptionKeys('peel', opts, Object.keys(LIMITS));
+  for (const [key, lim] of Object.entries(LIMITS)) {
+    const v = (opts as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const ok =
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (lim.open ? v > lim.min : v >= lim.min) &&
+      v <= lim.max &&
+      (!lim.integer || Number.isInteger(v));
+    if (!ok) {
+      const range = `${lim.open ? '(' : '['}${lim.min}, ${lim.max}]`;
+      throw new FedleakError('BAD_ARGUMENT', `expected ${lim.integer ? 'an integer' : 'a number'} in ${range}, got ${describe(v)}`, {
+        path: `peel.${key}`,
+        hint: `omit peel.${key} for the default`,
+      });
+    }
+  }
+}
+
+function emptyReport(): PeelReport {
+  return {
+    applied: false,
+    rounds: 0,
+    checked: 0,
+    rejected: {
+      'source rows silent': 0,
+      'fires a silent row': 0,
+      'no downstream signal': 0,
+      'rows disagree': 0,
+      'layer-2 support': 0,
+      contradiction: 0,
+    },
+    poisonedRows: 0,
+    emptyRows: 0,
+  };
+}
