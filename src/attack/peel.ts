@@ -4,6 +4,7 @@ import { FedleakError } from '../errors.js';
 import { findDense } from './layer.js';
 import { checkOptionKeys, describe } from './options.js';
 import { peelRows, type CertifiedInput, type PeelOptions, type PeelResult, type PeelWeights } from './peel-engine.js';
+import { modelTail } from './peel-model.js';
 import { readOut } from './readout.js';
 
 export type { CertifiedInput, PeelOptions, PeelWeights, RejectReason } from './peel-engine.js';
@@ -28,6 +29,8 @@ export interface PeelReport {
   rounds: number;
   /** Groups of identical on-grid candidates the certificate examined. */
   checked: number;
+  /** Thin groups left uncertified because nothing needed peeling with them (see `PeelResult.deferred`). */
+  deferred: number;
   rejected: PeelResult['rejected'];
   poisonedRows: number;
   emptyRows: number;
@@ -110,7 +113,8 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
       }
       const { candidates, active } = readOut(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons);
       const t1 = performance.now();
-      const result = peelRows(w, { bias: l0.bias.data, kernel1: l1.kernel.data }, candidates, opts);
+      const batchSize = Number.isInteger(update.numExamples) && update.numExamples > 0 ? update.numExamples : 0;
+      const result = peelRows(w, { bias: l0.bias.data, kernel1: l1.kernel.data, batchSize }, candidates, opts);
       const out: Candidate[] = candidates.map((c) => {
         const a = result.rowOwner[c.neuron];
         if (a >= 0) return { neuron: c.neuron, x: result.certified[a].x, biasGrad: result.residualBias[c.neuron] };
@@ -129,6 +133,7 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
           applied: true,
           rounds: result.rounds,
           checked: result.checked,
+          deferred: result.deferred,
           rejected: result.rejected,
           poisonedRows: result.poisonedRows,
           emptyRows: result.emptyRows,
@@ -172,7 +177,17 @@ export function peelWeights(params: NamedArrays): PeelWeights {
     for (let j = i * d, e = j + d; j < e; j++) s += w1t[j] * w1t[j];
     w1norm[i] = Math.sqrt(s);
   }
-  return { inputDim: d, neurons: n, width: l1.neurons, w1t, w1norm, b1: l0.bias.data, w2: l1.kernel.data, b2: l1.bias.data };
+  return {
+    inputDim: d,
+    neurons: n,
+    width: l1.neurons,
+    w1t,
+    w1norm,
+    b1: l0.bias.data,
+    w2: l1.kernel.data,
+    b2: l1.bias.data,
+    tail: modelTail(params, l1.neurons),
+  };
 }
 
 /**
@@ -192,7 +207,7 @@ export function withPeel<O extends object, S>(factory: (opts?: O) => Attack<S>):
   };
 }
 
-const LIMITS: Record<keyof PeelOptions, { min: number; max: number; integer: boolean; open?: boolean }> = {
+const LIMITS: Record<Exclude<keyof PeelOptions, 'modelCheck'>, { min: number; max: number; integer: boolean; open?: boolean }> = {
   levels: { min: 1, max: 65535, integer: true },
   gridTolerance: { min: 0, max: 0.5, integer: false, open: true },
   fireMargin: { min: 0, max: 1e6, integer: false },
@@ -203,7 +218,13 @@ const LIMITS: Record<keyof PeelOptions, { min: number; max: number; integer: boo
 };
 
 function checkPeelOptions(opts: unknown): asserts opts is PeelOptions {
-  checkOptionKeys('peel', opts, Object.keys(LIMITS));
+  checkOptionKeys('peel', opts, [...Object.keys(LIMITS), 'modelCheck']);
+  const mode = (opts as PeelOptions).modelCheck;
+  if (mode !== undefined && !['auto', 'peel', 'thin', 'all', 'off'].includes(mode)) {
+    throw new FedleakError('BAD_ARGUMENT', `expected auto, peel, thin, all or off, got ${describe(mode)}`, {
+      path: 'peel.modelCheck',
+    });
+  }
   for (const [key, lim] of Object.entries(LIMITS)) {
     const v = (opts as Record<string, unknown>)[key];
     if (v === undefined) continue;
@@ -228,12 +249,14 @@ function emptyReport(): PeelReport {
     applied: false,
     rounds: 0,
     checked: 0,
+    deferred: 0,
     rejected: {
       'source rows silent': 0,
       'fires a silent row': 0,
       'no downstream signal': 0,
       'rows disagree': 0,
       'layer-2 support': 0,
+      model: 0,
       contradiction: 0,
     },
     poisonedRows: 0,
