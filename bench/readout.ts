@@ -23,7 +23,7 @@ export interface ReadoutBenchOptions {
  * @example
  * const { medianMs } = benchReadout({ inputDim: 784, neurons: 1000, batchSize: 100, repeats: 50 });
  */
-export function benchReadout(opts: ReadoutBenchOptions): { medianMs: number; samplesMs: number[] } {
+export function benchReadout(opts: ReadoutBenchOptions & { reuseBuffer?: boolean }): { medianMs: number; samplesMs: number[] } {
   const { inputDim: d, neurons: n, batchSize, repeats } = opts;
   const rng = new Rng(opts.seed ?? 1);
   const x = new Float32Array(batchSize * d);
@@ -46,11 +46,12 @@ export function benchReadout(opts: ReadoutBenchOptions): { medianMs: number; sam
     for (let j = 0; j < d; j++) kernel[j * n + i] = acc[j];
   }
 
-  for (let w = 0; w < 5; w++) readOut(kernel, bias, d, n);
+  const scratch = opts.reuseBuffer ? new Float64Array(d * n) : undefined;
+  for (let w = 0; w < 5; w++) readOut(kernel, bias, d, n, scratch);
   const samplesMs: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    readOut(kernel, bias, d, n);
+    readOut(kernel, bias, d, n, scratch);
     samplesMs.push(performance.now() - t0);
   }
   const sorted = [...samplesMs].sort((a, b) => a - b);

@@ -34,6 +34,7 @@ const log = (name: string, r: { medianMs: number }) => {
 // Read-out of one update, MNIST-sized (784 × 1000), B = 100: target ≤ 2 ms; one pass over 784k floats ≈ 0.3 ms.
 const readout = benchReadout({ inputDim: 784, neurons: 1000, batchSize: 100, repeats: repeats * 5 });
 log('readout mnist N=1000 B=100', readout);
+log('readout mnist N=1000 B=100 reused buffer', benchReadout({ inputDim: 784, neurons: 1000, batchSize: 100, repeats: repeats * 5, reuseBuffer: true }));
 log('readout cifar N=1000 B=100', benchReadout({ inputDim: 3072, neurons: 1000, batchSize: 100, repeats: repeats * 3 }));
 
 // Training step of the paper's FC net (784 → 1000 → 3000 → 3000 → 2000 → 1000 → 10), B = 100, one thread.
