@@ -1,0 +1,23 @@
+// The core knows no platform (STYLE.md §13): only IO modules, the CLI and the network layer import Node built-ins.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('../src/', import.meta.url).pathname;
+const allowed = [/^cli\//, /^net\//, /^data\/(node|detect|mnist-npm|registry|imagefolder)\.ts$/];
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+test('only IO modules, the CLI and the network layer import Node built-ins or sharp', () => {
+  const offenders = files(root)
+    .map((p) => relative(root, p))
+    .filter((rel) => !allowed.some((re) => re.test(rel)))
+    .filter((rel) => /from ['"](node:[a-z_]+|fs|path|os|sharp|child_process)['"]/.test(readFileSync(join(root, rel), 'utf8')));
+  assert.deepEqual(offenders, []);
+});
