@@ -9,6 +9,7 @@ import {
   contextBatchSize,
   dataStatistics,
   quantileBiasLayer,
+  type LowRankFactors,
   type StatisticsOptions,
 } from './quantile-bias.js';
 import { readOutUpdate } from './readout.js';
@@ -16,46 +17,56 @@ import { readOutUpdate } from './readout.js';
 /**
  * Options of the degree design. Either `weights` (a distribution over degrees 1..weights.length) or the robust
  * soliton's parameters.
- * @example degree(); degree({ maxDegree: 3 }); degree({ weights: [0.5, 0.3, 0.2] });
+ * @example degree(); degree({ maxDegree: 20, rank: 64 }); degree({ weights: [0.5, 0.3, 0.2] });
  */
 export interface DegreeOptions extends StatisticsOptions {
-  /** Largest target degree D; the soliton is cut there and renormalised. Default 3. */
+  /**
+   * Largest target degree D; the soliton is cut there and renormalised. Default 64, which keeps the soliton's
+   * spike (at K/R ≈ 13 for K = 100) and its tail: the high-degree neurons are what reach inputs that fire no
+   * low-degree neuron (about 1 in 12 on CIFAR-10 with D = 3), once peeling has removed their other firers.
+   */
   maxDegree?: number;
   /** Robust soliton constant c (Luby's R = c·ln(K/δ)·√K, with K = batch size). Default 0.1. */
   c?: number;
-  /** Robust soliton failure bound δ in (0, 1). Default 0.5. */
+  /** Robust soliton failure bound δ in (0, 1). Default 0.05. */
   delta?: number;
   /** Explicit share of neurons per target degree 1, 2, …; need not sum to 1. Overrides the soliton. */
   weights?: number[];
+  /** Draw the rows in a random subspace of this dimension (W = A·C), which makes peeling cheaper. Default: full rank. */
+  rank?: number;
 }
 
 /**
  * What the degree server remembers: the batch size it aimed at and each neuron's target degree.
- * @example const { secrets } = degree().craft(spec, params, ctx); secrets.degrees[7]; // 1, 2 or 3
+ * @example const { secrets } = degree().craft(spec, params, ctx); secrets.degrees[7]; // 1 … min(64, B)
  */
 export interface DegreeSecrets {
   layer: 'dense0';
   batchSize: number;
   /** Target degree (expected number of firing inputs) of each neuron. */
   degrees: Uint8Array;
+  /** The factors of a low-rank layer (option `rank`). */
+  factors?: LowRankFactors;
 }
 
 /**
- * The robust soliton distribution (Luby 2002) for K source symbols, cut at degree D and renormalised: entry d−1
- * is the share of degree d. ρ(1) = 1/K, ρ(d) = 1/(d(d−1)); τ(d) = R/(dK) below K/R, R·ln(R/δ)/K at K/R.
- * @example solitonShares(100, 3) // ≈ [0.09, 0.66, 0.25]
+ * The robust soliton distribution (Luby 2002) for K source symbols, cut at degree min(D, K) and renormalised:
+ * entry d−1 is the share of degree d. ρ(1) = 1/K, ρ(d) = 1/(d(d−1)); τ(d) = R/(dK) below K/R, R·ln(R/δ)/K at K/R,
+ * with R = c·ln(K/δ)·√K.
+ * @example solitonShares(100, 64) // ≈ [0.053, 0.334, 0.119, 0.063, …]: mean degree 6.6, 31% at degree ≥ 10
  */
-export function solitonShares(k: number, maxDegree: number, c = 0.1, delta = 0.5): Float64Array {
+export function solitonShares(k: number, maxDegree: number, c = 0.1, delta = 0.05): Float64Array {
   const r = c * Math.log(k / delta) * Math.sqrt(k);
   const spike = Math.max(1, Math.round(k / r));
-  const out = new Float64Array(maxDegree);
-  for (let d = 1; d <= maxDegree; d++) {
+  const top = Math.max(1, Math.min(maxDegree, k));
+  const out = new Float64Array(top);
+  for (let d = 1; d <= top; d++) {
     const rho = d === 1 ? 1 / k : 1 / (d * (d - 1));
     const tau = d < spike ? r / (d * k) : d === spike ? (r * Math.log(r / delta)) / k : 0;
     out[d - 1] = rho + Math.max(0, tau);
   }
   const z = out.reduce((a, b) => a + b, 0);
-  for (let d = 0; d < maxDegree; d++) out[d] /= z;
+  for (let d = 0; d < top; d++) out[d] /= z;
   return out;
 }
 
@@ -71,18 +82,19 @@ export function solitonShares(k: number, maxDegree: number, c = 0.1, delta = 0.5
  * @throws FedleakError BAD_ARGUMENT for a bad or unknown option (at once), or when `craft` has no batch size or no
  *   statistics; SHAPE_MISMATCH when the params have no `dense0` that fits `spec`.
  * @example
- * const attack = peel(degree({ maxDegree: 3 }));
+ * const attack = peel(degree());
  * const { params, secrets } = attack.craft(spec, params0, { seed: 1, batchSize: 256, aux });
  */
 export function degree(opts: DegreeOptions = {}): Attack<DegreeSecrets> {
-  checkOptionKeys('degree', opts, ['maxDegree', 'c', 'delta', 'weights', 'auxLimit', 'pixelStats']);
-  const maxDegree = opts.maxDegree ?? 3;
+  checkOptionKeys('degree', opts, ['maxDegree', 'c', 'delta', 'weights', 'rank', 'auxLimit', 'pixelStats']);
+  if (opts.rank !== undefined) checkPositiveInteger(opts.rank, 'degree.rank');
+  const maxDegree = opts.maxDegree ?? 64;
   checkPositiveInteger(maxDegree, 'degree.maxDegree');
   if (maxDegree > 255) {
     throw new FedleakError('BAD_ARGUMENT', `expected a maxDegree ≤ 255, got ${maxDegree}`, { path: 'degree.maxDegree' });
   }
   const c = opts.c ?? 0.1;
-  const delta = opts.delta ?? 0.5;
+  const delta = opts.delta ?? 0.05;
   if (typeof c !== 'number' || !(c > 0) || !Number.isFinite(c)) {
     throw new FedleakError('BAD_ARGUMENT', `expected a number > 0, got ${describe(c)}`, { path: 'degree.c' });
   }
@@ -103,10 +115,10 @@ export function degree(opts: DegreeOptions = {}): Attack<DegreeSecrets> {
       // A target of d firers out of B is a firing probability of d / B; kept below 1 for tiny batches.
       const p = Float64Array.from(degrees, (d) => Math.min(d / batchSize, 1 - 1 / (2 * batchSize)));
       const stats = dataStatistics('degree', ctx, layer.inputDim, opts, deriveSeed(ctx.seed, 'degree', 'aux'));
-      const w = quantileBiasLayer(layer.inputDim, layer.neurons, p, stats, new Rng(deriveSeed(ctx.seed, 'degree')));
+      const w = quantileBiasLayer(layer.inputDim, layer.neurons, p, stats, new Rng(deriveSeed(ctx.seed, 'degree')), opts.rank);
       return {
         params: replaceDense(params, 'dense0', w.kernel, w.bias),
-        secrets: { layer: 'dense0', batchSize, degrees },
+        secrets: { layer: 'dense0', batchSize, degrees, ...(w.factors ? { factors: w.factors } : {}) },
       };
     },
     reconstruct(update, secrets) {

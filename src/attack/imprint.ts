@@ -19,7 +19,7 @@ export interface ImprintOptions {
   variant?: 'cumulative' | 'sparse';
   /** The statistic h: 'mean' pixel (default, as in the paper) or a 'random' unit-norm projection. */
   statistic?: 'mean' | 'random';
-  /** Quantiles of h from the auxiliary examples: 'empirical' (default, interpolated) or a 'normal' fit. */
+  /** Quantiles of h from the auxiliary examples: a 'normal' fit (default) or 'empirical' (interpolated; needs many more examples than bins). */
   fit?: 'empirical' | 'normal';
   /** At most this many auxiliary examples are used (a seeded subset). Default 4096. */
   auxLimit?: number;
@@ -59,7 +59,7 @@ export function imprint(opts: ImprintOptions = {}): Attack<ImprintSecrets> {
   checkOptionKeys('imprint', opts, ['variant', 'statistic', 'fit', 'auxLimit']);
   const variant = opts.variant ?? 'cumulative';
   const statistic = opts.statistic ?? 'mean';
-  const fit = opts.fit ?? 'empirical';
+  const fit = opts.fit ?? 'normal';
   checkChoice(variant, ['cumulative', 'sparse'], 'imprint.variant');
   checkChoice(statistic, ['mean', 'random'], 'imprint.statistic');
   checkChoice(fit, ['empirical', 'normal'], 'imprint.fit');

@@ -19,13 +19,16 @@ export {
   type RejectReason,
   type WithPeel,
 } from './peel.js';
-export { peelRows, type PeelGradient, type PeelResult } from './peel-engine.js';
+export { peelRows } from './peel-rows.js';
+export type { PeelGradient, PeelResult, PeelSettings } from './peel-types.js';
+export { modelCheck, modelTail, type ModelTail } from './peel-model.js';
 export {
   normalQuantile,
   quantileBiasLayer,
   rowStatistics,
   dataStatistics,
   type DataStatistics,
+  type LowRankFactors,
   type StatisticsOptions,
 } from './quantile-bias.js';
 export {

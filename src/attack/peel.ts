@@ -3,11 +3,13 @@ import type { Attack, Candidate, NamedArrays, Reconstruction } from '../types.js
 import { FedleakError } from '../errors.js';
 import { findDense } from './layer.js';
 import { checkOptionKeys, describe } from './options.js';
-import { peelRows, type CertifiedInput, type PeelOptions, type PeelResult, type PeelWeights } from './peel-engine.js';
+import { peelRows } from './peel-rows.js';
+import type { CertifiedInput, PeelOptions, PeelResult, PeelWeights } from './peel-types.js';
 import { modelTail } from './peel-model.js';
+import type { LowRankFactors } from './quantile-bias.js';
 import { readOut } from './readout.js';
 
-export type { CertifiedInput, PeelOptions, PeelWeights, RejectReason } from './peel-engine.js';
+export type { CertifiedInput, PeelOptions, PeelWeights, RejectReason } from './peel-types.js';
 
 /**
  * What a peeling attack remembers: its inner design's secrets and the sent model arranged for peeling.
@@ -60,10 +62,12 @@ export interface PeelAttack<S> extends Attack<PeelSecrets<S>> {
 
 /**
  * Wraps a design that is read row by row (passive, trap, QBI, degree) with peeling and certification; the name
- * is `<inner>+peel`. **It needs nothing beyond what the inner design needs**: no labels, no batch size. It uses the
- * gradient of the second dense layer, which a FedSGD client sends with the rest.
+ * is `<inner>+peel`. **It needs nothing beyond what the inner design needs**: no labels, and the batch size only
+ * as the update itself states it (`numExamples`, for the model check of thin candidates). It reads the gradient of
+ * the second dense layer, which a FedSGD client sends with the rest, and for the model check the layers after it.
  *
- * `craft` is the inner design's, plus a transposed copy of the first layer (kept with the secrets).
+ * `craft` is the inner design's, plus a transposed copy of the first layer (kept with the secrets; with the
+ * design's low-rank factors when it has them).
  * `reconstruct` reads every active row, then runs `peelRows`: candidates that pass the certificate are subtracted
  * from every row they fire and the rows are read again until nothing new appears (see `peelRows` for the rule).
  *
@@ -86,7 +90,8 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
     name,
     craft(spec, params, ctx) {
       const crafted = inner.craft(spec, params, ctx);
-      return { params: crafted.params, secrets: { inner: crafted.secrets, weights: peelWeights(crafted.params) } };
+      const factors = (crafted.secrets as { factors?: LowRankFactors } | null)?.factors;
+      return { params: crafted.params, secrets: { inner: crafted.secrets, weights: peelWeights(crafted.params, factors) } };
     },
     reconstruct(update, secrets) {
       const t0 = performance.now();
@@ -150,7 +155,7 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
  * @throws FedleakError SHAPE_MISMATCH when `dense0` or `dense1` is missing or they do not chain.
  * @example const w = peelWeights(crafted.params); w.w1t.subarray(r * w.inputDim, (r + 1) * w.inputDim); // row r
  */
-export function peelWeights(params: NamedArrays): PeelWeights {
+export function peelWeights(params: NamedArrays, factors?: LowRankFactors): PeelWeights {
   const l0 = findDense(params, 'dense0', 'params');
   const l1 = findDense(params, 'dense1', 'params');
   const d = l0.inputDim;
@@ -187,6 +192,7 @@ export function peelWeights(params: NamedArrays): PeelWeights {
     w2: l1.kernel.data,
     b2: l1.bias.data,
     tail: modelTail(params, l1.neurons),
+    ...(factors ? { factors: checkFactors(factors, d, n) } : {}),
   };
 }
 
@@ -242,6 +248,15 @@ function checkPeelOptions(opts: unknown): asserts opts is PeelOptions {
       });
     }
   }
+}
+
+function checkFactors(f: LowRankFactors, d: number, n: number): LowRankFactors {
+  if (!(Number.isInteger(f.rank) && f.rank > 0 && f.a.length === n * f.rank && f.c.length === f.rank * d)) {
+    throw new FedleakError('SHAPE_MISMATCH', `low-rank factors of rank ${f.rank} do not fit a [${d}, ${n}] layer`, {
+      path: 'secrets.factors',
+    });
+  }
+  return f;
 }
 
 function emptyReport(): PeelReport {

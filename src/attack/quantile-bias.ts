@@ -213,9 +213,25 @@ export function rowStatistics(
 }
 
 /**
- * A first layer whose rows are i.i.d. N(0, 1) and whose bias puts each row's firing probability over the data at
+ * A low-rank first layer W = A·C: C [rank × inputDim] and A [neurons × rank], with W[j, i] = Σ_c A[i, c]·C[c, j].
+ * Peeling computes a candidate's pre-activations as A·(C·x) in rank·(inputDim + neurons) multiply-adds instead of
+ * inputDim·neurons.
+ * @example const { a, c, rank }: LowRankFactors = secrets.factors!;
+ */
+export interface LowRankFactors {
+  rank: number;
+  /** [neurons × rank], row-major. */
+  a: Float32Array;
+  /** [rank × inputDim], row-major. */
+  c: Float32Array;
+}
+
+/**
+ * A first layer whose rows are N(0, 1) and whose bias puts each row's firing probability over the data at
  * `fireProbability[i]`: with w_i·x ≈ Normal(μ_i, s_i²), b_i = −(μ_i + s_i·Φ⁻¹(1 − p_i)), so P(w_i·x + b_i > 0) ≈ p_i.
- * Kernel in TF.js layout [inputDim, neurons], drawn from `rng` in row-major order.
+ * Kernel in TF.js layout [inputDim, neurons]. Full rank (default): i.i.d. N(0, 1) entries drawn from `rng` in
+ * row-major order. With `rank` k: W = A·C with A and C i.i.d. N(0, 1/√k)… so that each row is still N(0, I) in
+ * distribution over the draw of C, but all rows lie in one k-dimensional subspace (returned as `factors`).
  * @example
  * const p = new Float64Array(1000).fill(1 / 100);            // QBI for batches of 100
  * const { kernel, bias } = quantileBiasLayer(784, 1000, p, stats, new Rng(1));
@@ -226,13 +242,28 @@ export function quantileBiasLayer(
   fireProbability: Float64Array,
   stats: DataStatistics,
   rng: Rng,
-): DenseWeights {
+  rank?: number,
+): DenseWeights & { factors?: LowRankFactors } {
   const kernel = new Float32Array(inputDim * neurons);
-  for (let k = 0; k < kernel.length; k++) kernel[k] = rng.normal();
+  let factors: LowRankFactors | undefined;
+  if (rank === undefined) {
+    for (let k = 0; k < kernel.length; k++) kernel[k] = rng.normal();
+  } else {
+    const a = Float32Array.from({ length: neurons * rank }, () => rng.normal());
+    const c = Float32Array.from({ length: rank * inputDim }, () => rng.normal() / Math.sqrt(rank));
+    for (let j = 0; j < inputDim; j++) {
+      for (let i = 0; i < neurons; i++) {
+        let v = 0;
+        for (let q = 0; q < rank; q++) v += a[i * rank + q] * c[q * inputDim + j];
+        kernel[j * neurons + i] = v;
+      }
+    }
+    factors = { rank, a, c };
+  }
   const { mean, std } = rowStatistics(kernel, inputDim, neurons, stats);
   const bias = new Float32Array(neurons);
   for (let i = 0; i < neurons; i++) bias[i] = -(mean[i] + std[i] * normalQuantile(1 - fireProbability[i]));
-  return { kernel, bias };
+  return factors ? { kernel, bias, factors } : { kernel, bias };
 }
 
 /**

@@ -3,17 +3,19 @@ import { parseScenario } from '../sim/scenario.js';
 import { runScenario, loadScenarioDataset } from '../sim/run.js';
 import { setupBackend } from '../tensor/backend.js';
 import { parseFlags, scenarioFromFlags, flagHelp } from './flags.js';
-import { outputDir, writeJson, writeGrid, type ExtractionEvent } from './output.js';
+import { finiteReplacer, outputDir, writeJson, writeGrid, type ExtractionEvent } from './output.js';
 import { progressBar, isInteractive } from './progress.js';
-import { formatSummary } from './summary.js';
+import { formatDefenses, formatSummary } from './summary.js';
 
 export const attackHelp = `fedleak attack [flags]
-  Plays FL rounds against a malicious (trap) or honest-but-curious (passive) server and measures what the
-  server extracts from each client update: A, P, R, PSNR, SSIM and timings.
+  Plays FL rounds against a malicious or honest-but-curious server and measures what the server extracts
+  from each client update: A, P, R, PSNR, SSIM and timings. With defenses (--dp, --clipping-norm, --secagg)
+  the clients clip → add noise → mask; with --secagg, --sybils or --inconsistent-models the server reads the
+  round's aggregate minus what it knows and is scored on its target's batch, beside the undefended R.
 
 ${flagHelp()}
-  --out DIR            folder for results.json and grid.png (default ./fedleak-out/attack)
-  --json               print only the results JSON to stdout
+  --out DIR              folder for results.json and grid.png (default ./fedleak-out/attack)
+  --json                 print only the results JSON to stdout
 `;
 
 /** Runs the command; returns the exit status. */
@@ -42,10 +44,11 @@ export async function attackCommand(argv: string[]): Promise<number> {
   const resultsPath = writeJson(dir, 'results.json', results);
   const gridPath = first ? writeGrid(dir, 'grid.png', first, dataset.shape) : null;
   if (json) {
-    process.stdout.write(JSON.stringify(results) + '\n');
+    process.stdout.write(JSON.stringify(results, finiteReplacer) + '\n');
     return 0;
   }
   process.stdout.write(formatSummary([{ label: scenario.attack, results }]));
+  process.stdout.write(formatDefenses(results));
   process.stdout.write(`\nwrote ${resultsPath}${gridPath ? `\nwrote ${gridPath} (run 0, first client: originals above, extractions below)` : ''}\n`);
   return 0;
 }

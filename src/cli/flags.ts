@@ -1,9 +1,11 @@
 /** Scenario flags of the CLI: one flag per scenario field (the mapped type makes a missing flag a compile error). */
 import { parseArgs } from 'node:util';
 import type { Scenario, ScenarioInput } from '../sim/scenario.js';
+import { attackNames } from '../attack/registry.js';
 import { FedleakError } from '../errors.js';
 
-type FlagType = 'int' | 'number' | 'string';
+/** How a flag's value is read: a string converted to a number, kept as text, or a switch without a value. */
+type FlagType = 'int' | 'number' | 'string' | 'boolean';
 
 interface FlagSpec {
   flag: string;
@@ -21,22 +23,34 @@ export const scenarioFlags: { [K in keyof Scenario]-?: FlagSpec } = {
   neurons: { flag: 'neurons', type: 'int', help: 'width N of the first layer, the layer the attack reads (default 1000)' },
   init: { flag: 'init', type: 'string', help: 'honest initialisation: pytorch (default) | glorot' },
   batchSize: { flag: 'batch', type: 'int', help: 'client mini-batch size B (default 100)' },
-  attack: { flag: 'attack', type: 'string', help: 'trap (malicious, CAH trap weights) | passive (honest-but-curious)' },
+  attack: { flag: 'attack', type: 'string', help: `${attackNames.join(' | ')} (default trap; passive: honest-but-curious)` },
   scale: { flag: 'scale', type: 'number', help: 'trap-weight scale s in (0, 1]; omit to tune it on auxiliary data' },
   sigma: { flag: 'sigma', type: 'number', help: 'trap-weight σ (default 0.5)' },
-  tuneOn: { flag: 'tune-on', type: 'int', help: 'auxiliary examples the attacker tunes s on (default max(100, examples per update))' },
+  tuneOn: { flag: 'tune-on', type: 'int', help: 'auxiliary examples the attacker holds: tuning, statistics, sybils (default max(100, per update))' },
   algorithm: { flag: 'algorithm', type: 'string', help: 'fedsgd (one gradient) | fedavg (local steps, weight change)' },
   localEpochs: { flag: 'local-epochs', type: 'int', help: 'FedAvg local epochs (default 1)' },
   batches: { flag: 'batches', type: 'int', help: 'FedAvg mini-batches per client per round (default 1)' },
   learningRate: { flag: 'lr', type: 'number', help: 'client learning rate (default 0.1)' },
-  numClients: { flag: 'clients', type: 'int', help: 'number of clients (default 1)' },
-  clientsPerRound: { flag: 'clients-per-round', type: 'int', help: 'clients sampled per round (default 1)' },
+  numClients: { flag: 'clients', type: 'int', help: 'number of honest clients (default 1)' },
+  clientsPerRound: { flag: 'clients-per-round', type: 'int', help: 'clients per round, sybils included (default 1)' },
   rounds: { flag: 'rounds', type: 'int', help: 'FL rounds per run (default 1)' },
   partition: { flag: 'partition', type: 'string', help: 'iid | dirichlet' },
   alpha: { flag: 'alpha', type: 'number', help: 'Dirichlet α (default 0.5)' },
   runs: { flag: 'runs', type: 'int', help: 'independent runs (default 1)' },
   seed: { flag: 'seed', type: 'int', help: 'seed of everything random (default 0)' },
   backend: { flag: 'backend', type: 'string', help: 'wasm (default, fast) | cpu (reference)' },
+  dp: { flag: 'dp', type: 'string', help: 'differential privacy: none (default) | local | distributed | central' },
+  noiseMultiplier: { flag: 'noise-multiplier', type: 'number', help: 'σ: DP noise std in units of the clipping norm (needed with --dp)' },
+  clippingNorm: { flag: 'clipping-norm', type: 'number', help: 'C: clip every client update to L2 norm C (needed with --dp, --secagg)' },
+  delta: { flag: 'delta', type: 'number', help: 'δ of the (ε, δ) the accountant reports per round (default 1e-5)' },
+  secagg: { flag: 'secagg', type: 'boolean', help: 'secure aggregation: the server sees only the sum of a round\'s updates' },
+  secaggThreshold: { flag: 'secagg-threshold', type: 'int', help: 'SecAgg threshold t (default ⌊2n/3⌋ + 1)' },
+  secaggRange: { flag: 'secagg-range', type: 'number', help: 'R₀: SecAgg encodes coordinates in [−R, R], R = R₀ + 6 noise stds (default R₀ = C)' },
+  secaggNeighbours: { flag: 'secagg-neighbours', type: 'int', help: 'SecAgg+: k neighbours per client, even (default: all)' },
+  dropout: { flag: 'dropout', type: 'number', help: 'fraction p of a round\'s clients (not the target) dropping out of SecAgg' },
+  sybils: { flag: 'sybils', type: 'int', help: 'k clients per round that the server controls (default 0)' },
+  inconsistentModels: { flag: 'inconsistent-models', type: 'boolean', help: 'send all clients but the target a model with a dead first layer' },
+  target: { flag: 'target', type: 'int', help: 'the client the server attacks, selected every round (default: first drawn)' },
 };
 
 /** Flags that are not scenario fields. */
@@ -60,13 +74,20 @@ export interface ParsedFlags {
 export function parseFlags(argv: string[], extra: Record<string, FlagSpec> = {}, only?: (keyof Scenario)[]): ParsedFlags {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
   const allowed = only ?? (Object.keys(scenarioFlags) as (keyof Scenario)[]);
-  for (const key of allowed) options[scenarioFlags[key].flag] = { type: 'string' };
-  for (const f of Object.values(extra)) options[f.flag] = { type: 'string' };
+  for (const key of allowed) options[scenarioFlags[key].flag] = { type: scenarioFlags[key].type === 'boolean' ? 'boolean' : 'string' };
+  for (const f of Object.values(extra)) options[f.flag] = { type: f.type === 'boolean' ? 'boolean' : 'string' };
   for (const [name, f] of Object.entries(outputFlags)) options[name] = { type: f.type };
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (positionals.length > 0) {
+      // No command takes positionals; a stray word is usually a value given to a switch (`--secagg true`).
+      throw new FedleakError('BAD_ARGUMENT', `unexpected argument '${positionals[0]}'`, {
+        hint: 'flags take the form --name value; switches such as --secagg and --inconsistent-models take no value',
+      });
+    }
     return { values: values as ParsedFlags['values'], positionals };
   } catch (e) {
+    if (e instanceof FedleakError) throw e;
     const msg = (e as Error).message;
     const code = /Unknown option/.test(msg) ? 'UNKNOWN_FLAG' : 'BAD_ARGUMENT';
     throw new FedleakError(code, msg.replace(/\. To specify a positional.*$/s, ''));
@@ -74,7 +95,7 @@ export function parseFlags(argv: string[], extra: Record<string, FlagSpec> = {},
 }
 
 /** Converts one flag's text to its type, with an error that names the flag and the expected type. */
-export function convertFlag(flag: string, type: FlagType, raw: string): string | number {
+export function convertFlag(flag: string, type: Exclude<FlagType, 'boolean'>, raw: string): string | number {
   if (type === 'string') return raw;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || (type === 'int' && !Number.isInteger(v))) {
@@ -87,11 +108,12 @@ export function convertFlag(flag: string, type: FlagType, raw: string): string |
 
 /** The scenario fields set on the command line (single values), for `parseScenario`. */
 export function scenarioFromFlags(values: ParsedFlags['values'], skip: (keyof Scenario)[] = []): ScenarioInput {
-  const out: Record<string, string | number> = {};
+  const out: Record<string, string | number | boolean> = {};
   for (const [key, spec] of Object.entries(scenarioFlags) as [keyof Scenario, FlagSpec][]) {
     const raw = values[spec.flag];
-    if (typeof raw !== 'string' || skip.includes(key)) continue;
-    out[key] = convertFlag(spec.flag, spec.type, raw);
+    if (skip.includes(key) || raw === undefined) continue;
+    if (spec.type === 'boolean') out[key] = raw === true;
+    else if (typeof raw === 'string') out[key] = convertFlag(spec.flag, spec.type, raw);
   }
   return out as ScenarioInput;
 }
@@ -99,5 +121,5 @@ export function scenarioFromFlags(values: ParsedFlags['values'], skip: (keyof Sc
 /** Help lines for the scenario flags. */
 export function flagHelp(keys?: (keyof Scenario)[]): string {
   const entries = (keys ?? (Object.keys(scenarioFlags) as (keyof Scenario)[])).map((k) => scenarioFlags[k]);
-  return entries.map((f) => `  --${f.flag.padEnd(18)} ${f.help}`).join('\n');
+  return entries.map((f) => `  --${f.flag.padEnd(20)} ${f.help}`).join('\n');
 }

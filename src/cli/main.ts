@@ -3,6 +3,8 @@ import { FedleakError, exitCodes } from '../errors.js';
 import { demoCommand, demoHelp } from './demo.js';
 import { attackCommand, attackHelp } from './attack.js';
 import { sweepCommand, sweepHelp } from './sweep.js';
+import { serveCommand, serveHelp } from './serve.js';
+import { joinCommand, joinHelp } from './join.js';
 import { version } from '../version.js';
 
 /** Commands by name; help and errors read their choices from these keys. */
@@ -10,6 +12,8 @@ const commands = {
   demo: { run: demoCommand, help: demoHelp, summary: 'one FedSGD round on embedded MNIST, malicious vs curious server' },
   attack: { run: attackCommand, help: attackHelp, summary: 'run a scenario and measure A, P, R, PSNR, SSIM, timings' },
   sweep: { run: sweepCommand, help: sweepHelp, summary: 'grid over N, B and scale, written as a table' },
+  serve: { run: serveCommand, help: serveHelp, summary: 'run an FL server (HTTP + WebSocket) with a live dashboard' },
+  join: { run: joinCommand, help: joinHelp, summary: 'join a fedleak serve federation as a Node client' },
 } satisfies Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }>;
 
 type CommandName = keyof typeof commands;

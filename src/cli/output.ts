@@ -14,9 +14,14 @@ export function outputDir(out: string | undefined, fallback: string): string {
   return dir;
 }
 
+/** A JSON.stringify replacer that writes non-finite numbers as strings ("Infinity", "NaN"), since JSON has none. */
+export function finiteReplacer(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+}
+
 /** JSON with non-finite numbers written as strings ("Infinity"), since JSON has no such numbers. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n';
+  return JSON.stringify(value, finiteReplacer, 2) + '\n';
 }
 
 /** Writes `value` as JSON to `dir/name` and returns the path. */

@@ -1,26 +1,29 @@
-/** `fedleak sweep`: a grid over N, B and scale with R runs per cell, written as a markdown/CSV table and JSON. */
+/** `fedleak sweep`: a grid over N, B, scale and σ with R runs per cell, written as a markdown/CSV table, JSON and PNG grids. */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseScenario, type Scenario } from '../sim/scenario.js';
 import { runScenario, loadScenarioDataset } from '../sim/run.js';
 import type { Results } from '../sim/results.js';
 import { setupBackend } from '../tensor/backend.js';
 import { parseFlags, scenarioFromFlags, convertFlag, flagHelp } from './flags.js';
-import { outputDir, writeJson } from './output.js';
+import { finiteReplacer, gridCells, outputDir, writeGrid, writeJson, type ExtractionEvent } from './output.js';
+import { renderGrid, type GridCell } from '../report/grid.js';
 import { progressBar, isInteractive } from './progress.js';
 import { toMarkdown, toCsv, toText, type Table } from '../report/table.js';
 import { FedleakError } from '../errors.js';
 
 export const sweepHelp = `fedleak sweep [flags]
-  Runs every combination of the listed N, B and scale values (R runs each) and writes a table of A, P, R.
+  Runs every combination of the listed N, B, scale and σ values (R runs each) and writes a table of A, P, R
+  (with σ: also R undefended, PSNR, SSIM and ε, and PNG grids of the reconstructions per σ).
   List flags take comma-separated values:
-  --neurons LIST       e.g. 200,500,1000,3000
-  --batch LIST         e.g. 20,50,100,200
-  --scale LIST         e.g. 0.5,0.7,0.9; omit to tune s per cell on auxiliary data
+  --neurons LIST         e.g. 200,500,1000,3000
+  --batch LIST           e.g. 20,50,100,200
+  --scale LIST           e.g. 0.5,0.7,0.9; omit to tune s per cell on auxiliary data
+  --noise-multiplier LIST  e.g. 0,0.001,0.01,0.1,1 (with --dp)
   Every other scenario flag takes one value:
-${flagHelp().split('\n').filter((l) => !/--(neurons|batch|scale) /.test(l)).join('\n')}
-  --out DIR            folder for sweep.md, sweep.csv, sweep.json (default ./fedleak-out/sweep)
-  --json               print only the sweep JSON to stdout
+${flagHelp().split('\n').filter((l) => !/--(neurons|batch|scale|noise-multiplier) /.test(l)).join('\n')}
+  --out DIR              folder for sweep.md, sweep.csv, sweep.json (and grids) (default ./fedleak-out/sweep)
+  --json                 print only the sweep JSON to stdout
 `;
 
 /** One finished cell of a sweep. */
@@ -28,7 +31,11 @@ export interface SweepCell {
   neurons: number;
   batchSize: number;
   scale: number | null;
+  /** σ of the cell when the sweep runs over noise multipliers (or sets one), else null. */
+  noiseMultiplier: number | null;
   results: Results;
+  /** Path of the cell's grid (first extraction of run 0), when the sweep writes grids. */
+  grid: string | null;
 }
 
 function list(flag: string, type: 'int' | 'number', raw: string | boolean | undefined): number[] | null {
@@ -47,68 +54,151 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     process.stdout.write(sweepHelp);
     return 0;
   }
-  const base = scenarioFromFlags(values, ['neurons', 'batchSize', 'scale']);
+  const base = scenarioFromFlags(values, ['neurons', 'batchSize', 'scale', 'noiseMultiplier']);
   const neuronsList = list('neurons', 'int', values.neurons) ?? [1000];
   const batchList = list('batch', 'int', values.batch) ?? [100];
   const scaleList: (number | null)[] = list('scale', 'number', values.scale) ?? [null];
+  const sigmaGiven = list('noise-multiplier', 'number', values['noise-multiplier']);
+  const sigmaList: (number | null)[] = sigmaGiven ?? [null];
   const cells: Scenario[] = [];
   for (const neurons of neuronsList)
     for (const batchSize of batchList)
       for (const scale of scaleList)
-        cells.push(parseScenario({ ...base, neurons, batchSize, ...(scale === null ? {} : { scale }) }));
+        for (const sigma of sigmaList)
+          cells.push(parseScenario({ ...base, neurons, batchSize, ...(scale === null ? {} : { scale }),
+            ...(sigma === null ? {} : { noiseMultiplier: sigma }) }));
   const json = values.json === true;
   await setupBackend(cells[0].backend);
   const dataset = await loadScenarioDataset(cells[0]);
   const dir = outputDir(values.out as string | undefined, 'fedleak-out/sweep');
   const bar = progressBar(cells.length, 'cells', !json && isInteractive());
+  const withGrids = sigmaGiven !== null;
   const done: SweepCell[] = [];
+  const firsts: (ExtractionEvent | null)[] = [];
   for (const scenario of cells) {
-    const results = await runScenario(scenario, { dataset });
-    done.push({ neurons: scenario.neurons, batchSize: scenario.batchSize, scale: scenario.scale ?? null, results });
-    bar.tick(`N=${scenario.neurons} B=${scenario.batchSize} R=${results.summary.recall.toFixed(3)}`);
-    if (!json && !isInteractive()) {
-      process.stderr.write(`N=${scenario.neurons} B=${scenario.batchSize} R=${results.summary.recall.toFixed(3)}\n`);
-    }
+    let first: ExtractionEvent | null = null;
+    const results = await runScenario(scenario, { dataset, onEvent: (e) => void (e.type === 'extraction' && (first ??= e)) });
+    const label = cellLabel(scenario);
+    const grid = withGrids && first ? writeGrid(dir, `grid-${label}.png`, first, dataset.shape) : null;
+    firsts.push(first);
+    done.push({ neurons: scenario.neurons, batchSize: scenario.batchSize, scale: scenario.scale ?? null,
+      noiseMultiplier: scenario.noiseMultiplier ?? null, results, grid });
+    const line = `${label} R=${results.summary.recall.toFixed(3)}`;
+    bar.tick(line);
+    if (!json && !isInteractive()) process.stderr.write(`${line}\n`);
   }
   bar.done();
+  const strips = withGrids ? writeSigmaStrips(dir, cells, firsts, dataset.shape) : [];
   const table = sweepTable(done);
   const command = `fedleak sweep ${argv.join(' ')}`;
   const summary = {
     tool: 'fedleak',
     command,
     dataset: done[0].results.dataset,
-    cells: done.map((c) => ({ neurons: c.neurons, batchSize: c.batchSize, scale: c.scale, summary: c.results.summary, tuning: c.results.tuning, scenario: c.results.scenario })),
+    cells: done.map((c) => ({ neurons: c.neurons, batchSize: c.batchSize, scale: c.scale, noiseMultiplier: c.noiseMultiplier,
+      summary: c.results.summary, privacy: c.results.privacy, tuning: c.results.tuning, scenario: c.results.scenario,
+      grid: c.grid === null ? null : basename(c.grid) })),
+    sigmaGrids: strips.map((p) => basename(p)),
   };
   const jsonPath = writeJson(dir, 'sweep.json', summary);
   writeFileSync(join(dir, 'sweep.csv'), toCsv(table));
-  const md = `# fedleak sweep on ${dataset.name}\n\nCommand: \`${command}\`\n\n${toMarkdown(table)}`;
+  const gridsMd = strips.length
+    ? `\nGrids (one band per σ, in the order ${sigmaList.join(', ')}: the target's first inputs above, the server's ` +
+      `best reconstruction of each below): ${strips.map((p) => `\`${basename(p)}\``).join(', ')}; one grid per cell: ` +
+      '`grid-<cell>.png`.\n'
+    : '';
+  const md = `# fedleak sweep on ${dataset.name}\n\nCommand: \`${command}\`\n\n${toMarkdown(table)}${gridsMd}`;
   writeFileSync(join(dir, 'sweep.md'), md);
   if (json) {
-    process.stdout.write(JSON.stringify(summary) + '\n');
+    process.stdout.write(JSON.stringify(summary, finiteReplacer) + '\n');
     return 0;
   }
   process.stdout.write(toText(table));
   process.stdout.write(`\nwrote ${jsonPath}\nwrote ${join(dir, 'sweep.md')}\nwrote ${join(dir, 'sweep.csv')}\n`);
+  for (const p of strips) process.stdout.write(`wrote ${p} (one band per σ: ${sigmaList.join(', ')})\n`);
   return 0;
 }
 
-/** The sweep's table: one row per cell, R as mean ± std over runs. */
+/** A cell's name in file names and progress lines, e.g. `N1000-B20-s0.7-sigma0.01`. */
+function cellLabel(s: Scenario): string {
+  return `N${s.neurons}-B${s.batchSize}` + (s.scale === undefined ? '' : `-s${s.scale}`) +
+    (s.noiseMultiplier === undefined ? '' : `-sigma${s.noiseMultiplier}`);
+}
+
+/**
+ * One PNG per (N, B, scale) with one band per σ: the same first inputs of the target's batch (the seeds fix the
+ * batch, whatever σ) above the reconstruction matched to each at that σ.
+ */
+function writeSigmaStrips(dir: string, cells: Scenario[], firsts: (ExtractionEvent | null)[], shape: number[]): string[] {
+  const groups = new Map<string, GridCell[][]>();
+  cells.forEach((s, i) => {
+    const e = firsts[i];
+    if (!e) return;
+    const key = `N${s.neurons}-B${s.batchSize}` + (s.scale === undefined ? '' : `-s${s.scale}`);
+    const band = gridCells(e).slice(0, STRIP_COLUMNS);
+    groups.set(key, [...(groups.get(key) ?? []), band]);
+  });
+  return [...groups].map(([key, bands]) => {
+    const columns = Math.max(...bands.map((b) => b.length));
+    const cellsFlat = bands.flatMap((b) => [...b, ...Array.from({ length: columns - b.length }, () => blank(shape))]);
+    const path = join(dir, `sigma-grid-${key}.png`);
+    writeFileSync(path, renderGrid(cellsFlat, { shape, columns }));
+    return path;
+  });
+}
+
+/** Inputs shown per σ in a strip. */
+const STRIP_COLUMNS = 10;
+
+function blank(shape: number[]): GridCell {
+  return { original: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1), extracted: null, status: 'none' };
+}
+
+/**
+ * The sweep's table: one row per cell, R as mean ± std over runs. When any cell has defenses (DP, SecAgg, sybils,
+ * inconsistent models), σ follows the scale and the table adds R undefended (the same read-out on the same batches
+ * without defenses), PSNR (capped mean), SSIM and ε after the last round, claimed and against this server.
+ */
 export function sweepTable(cells: SweepCell[]): Table {
+  const defended = cells.some((c) => c.results.summary.baselineRecall !== null || c.noiseMultiplier !== null);
+  const secagg = cells.some((c) => c.results.summary.secagg !== null);
+  const columns = defended
+    ? ['N', 'B', 'scale', 'σ', 'runs', 'A', 'P', 'R', 'R std', 'R undefended', 'PSNR dB', 'SSIM', 'ε', 'ε vs server', 'read-out ms',
+      ...(secagg ? ['SecAgg s', 'MB sent per client'] : [])]
+    : ['N', 'B', 'scale', 'runs', 'A', 'P', 'R', 'R std', 'read-out ms'];
   return {
-    columns: ['N', 'B', 'scale', 'runs', 'A', 'P', 'R', 'R std', 'read-out ms'],
+    columns,
     rows: cells.map((c) => {
       const s = c.results.summary;
+      const p = c.results.privacy;
+      const scale = s.scales.length ? s.scales.map((x) => x.toFixed(3)).join('/') + (c.scale === null ? ' (tuned)' : '') : '-';
+      const head = [c.neurons, c.batchSize, scale];
+      const tail = [s.active.toFixed(3), s.precision.toFixed(3), s.recall.toFixed(3), s.recallStd.toFixed(3)];
+      if (!defended) return [...head, s.runs, ...tail, s.medianMs.readoutMs.toFixed(2)];
       return [
-        c.neurons,
-        c.batchSize,
-        s.scales.length ? s.scales.map((x) => x.toFixed(3)).join('/') + (c.scale === null ? ' (tuned)' : '') : '-',
-        s.runs,
-        s.active.toFixed(3),
-        s.precision.toFixed(3),
-        s.recall.toFixed(3),
-        s.recallStd.toFixed(3),
+        ...head, c.noiseMultiplier ?? '-', s.runs, ...tail,
+        s.baselineRecall === null ? '-' : s.baselineRecall.toFixed(3),
+        s.meanPsnrCapped === null ? '-' : s.meanPsnrCapped.toFixed(1),
+        s.meanSsim === null ? '-' : s.meanSsim.toFixed(3),
+        lastEpsilon(p.byRound),
+        lastEpsilon(p.againstServer?.byRound ?? null),
         s.medianMs.readoutMs.toFixed(2),
+        ...(secagg ? secAggCells(s.secagg) : []),
       ];
     }),
   };
+}
+
+function secAggCells(sa: Results['summary']['secagg']): string[] {
+  if (sa === null) return ['-', '-'];
+  return [
+    sa.medianMs === null ? `aborted ${sa.aborted}/${sa.rounds}` : (sa.medianMs / 1000).toFixed(1),
+    sa.bytesSentPerClient === null ? '-' : (sa.bytesSentPerClient / 1e6).toFixed(2),
+  ];
+}
+
+function lastEpsilon(byRound: { epsilon: number }[] | null): string {
+  const e = byRound?.at(-1)?.epsilon;
+  if (e === undefined) return '-';
+  return Number.isFinite(e) ? (e < 100 ? e.toFixed(2) : e.toExponential(2)) : '∞';
 }

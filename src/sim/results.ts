@@ -1,7 +1,16 @@
 /** Collects simulator events into the results JSON: scenario, seed, per-run figures, summary with mean and std. */
 import type { Scenario } from './scenario.js';
-import type { SimEvent, StageTimings } from './simulate.js';
+import type { DefenseView, SimEvent, StageTimings } from './simulate.js';
+import type { SecAggStats } from './server.js';
+import { epsilonCurve, privacyReport, type PrivacyReport } from './defenses.js';
+import type { Metrics } from '../eval/index.js';
 import { meanStd, median, type MeanStd } from '../report/stats.js';
+
+/**
+ * PSNR above this counts as this in `meanPsnrCapped`: an input matched to an 8-bit-exact candidate has PSNR ≥ 20·log10(510)
+ * ≈ 54 dB, and a bit-identical one has ∞, which would make every mean ∞.
+ */
+export const PSNR_CAP_DB = 60;
 
 /** One client's extraction in one round of one run. */
 export interface ExtractionRecord {
@@ -20,7 +29,13 @@ export interface ExtractionRecord {
   meanSsim: number | null;
   /** Mean PSNR over the inputs that were matched but not extracted exactly (exact ones are ~150 dB, meaningless to average). */
   meanPsnrInexact: number | null;
+  /** Mean PSNR over the matched inputs, each capped at {@link PSNR_CAP_DB}. */
+  meanPsnrCapped: number | null;
   timings: StageTimings;
+  /** How the server got what it read, and the noise in it. */
+  defense: Omit<DefenseView, 'groupSizes'> & { groups: number | null };
+  /** The same read-out on the client's own update before any defense; null when no defense was on. */
+  baseline: { recall: number; exactInputs: number[]; meanPsnrCapped: number | null; meanSsim: number | null } | null;
 }
 
 /** The results file: everything needed to redo and to read a run. */
@@ -31,6 +46,13 @@ export interface Results {
   scenario: Scenario;
   dataset: { name: string; source: string; size: number; shape: number[] };
   tuning: { scale: number; ms: number; table: { scale: number; recall: number }[] } | null;
+  /** The defenses as configured, and ε per round: what the deployment claims, and against this server. */
+  privacy: PrivacyReport & {
+    /** ε per round for the noise the server's read really carried (median over extractions); null without DP. */
+    againstServer: { noiseMultiplier: number; byRound: { round: number; epsilon: number }[] } | null;
+  };
+  /** Every secure-aggregation round (empty without --secagg). */
+  secagg: (SecAggStats & { run: number; round: number })[];
   extractions: ExtractionRecord[];
   summary: {
     /** Mean over extractions of R, P (over active neurons), P over all neurons, A. */
@@ -44,6 +66,12 @@ export interface Results {
     meanPsnr: number | null;
     meanSsim: number | null;
     meanPsnrInexact: number | null;
+    /** Mean over extractions of the capped mean PSNR (see `PSNR_CAP_DB`). */
+    meanPsnrCapped: number | null;
+    /** Mean R of the same read-out on the clients' own updates before any defense; null without defenses. */
+    baselineRecall: number | null;
+    /** SecAgg: rounds that aborted, median round time (ms) and bytes a finishing client sent; null without SecAgg. */
+    secagg: { rounds: number; aborted: number; medianMs: number | null; bytesSentPerClient: number | null } | null;
     scales: number[];
     /** Median milliseconds per stage over all extractions. */
     medianMs: StageTimings;
@@ -58,6 +86,7 @@ export interface Results {
 export class ResultsCollector {
   private tuning: Results['tuning'] = null;
   private readonly extractions: ExtractionRecord[] = [];
+  private readonly secaggRounds: Results['secagg'] = [];
   constructor(
     private readonly scenario: Scenario,
     private readonly dataset: Results['dataset'],
@@ -66,6 +95,7 @@ export class ResultsCollector {
 
   add(e: SimEvent): void {
     if (e.type === 'tuned') this.tuning = { scale: e.scale, ms: e.ms, table: e.table };
+    if (e.type === 'secagg') this.secaggRounds.push({ run: e.run, round: e.round, ...e.stats });
     if (e.type !== 'extraction') return;
     const m = e.metrics;
     this.extractions.push({
@@ -83,7 +113,20 @@ export class ResultsCollector {
       meanPsnr: finiteOrNull(m.meanPsnr),
       meanSsim: finiteOrNull(m.meanSsim),
       meanPsnrInexact: finiteOrNull(meanOf(m.perInput.filter((p) => !p.exact && p.psnr !== null).map((p) => p.psnr as number))),
+      meanPsnrCapped: psnrCapped(m),
       timings: e.timings,
+      defense: {
+        view: e.defense.view,
+        noiseStd: e.defense.noiseStd,
+        effectiveNoiseMultiplier: e.defense.effectiveNoiseMultiplier,
+        unknown: e.defense.unknown,
+        sybils: e.defense.sybils,
+        groups: e.defense.groupSizes ? e.defense.groupSizes.length : null,
+      },
+      baseline: e.baseline
+        ? { recall: e.baseline.recall, exactInputs: e.baseline.exactInputs, meanPsnrCapped: psnrCapped(e.baseline),
+          meanSsim: finiteOrNull(e.baseline.meanSsim) }
+        : null,
     });
   }
 
@@ -94,6 +137,12 @@ export class ResultsCollector {
     const ssims = ex.map((r) => r.meanSsim).filter((v): v is number => v !== null);
     const inexact = ex.map((r) => r.meanPsnrInexact).filter((v): v is number => v !== null);
     const timing = (k: keyof StageTimings) => median(ex.map((r) => r.timings[k]));
+    const capped = ex.map((r) => r.meanPsnrCapped).filter((v): v is number => v !== null);
+    const baselines = ex.map((r) => r.baseline?.recall).filter((v): v is number => v !== undefined);
+    const sa = this.secaggRounds;
+    const done = sa.filter((r) => r.ok);
+    const privacy = privacyReport(this.scenario);
+    const effective = ex.map((r) => r.defense.effectiveNoiseMultiplier).filter((v): v is number => v !== null);
     const recall = pick((r) => r.recall);
     const precision = pick((r) => r.precision);
     const active = pick((r) => r.active);
@@ -104,6 +153,14 @@ export class ResultsCollector {
       scenario: this.scenario,
       dataset: this.dataset,
       tuning: this.tuning,
+      privacy: {
+        ...privacy,
+        againstServer: privacy.byRound && effective.length
+          ? { noiseMultiplier: median(effective),
+            byRound: epsilonCurve(median(effective), privacy.sampleRate, privacy.delta, this.scenario.rounds) }
+          : null,
+      },
+      secagg: sa,
       extractions: ex,
       summary: {
         recall: recall.mean,
@@ -116,12 +173,23 @@ export class ResultsCollector {
         meanPsnr: psnrs.length ? meanStd(psnrs).mean : null,
         meanSsim: ssims.length ? meanStd(ssims).mean : null,
         meanPsnrInexact: inexact.length ? meanStd(inexact).mean : null,
+        meanPsnrCapped: capped.length ? meanStd(capped).mean : null,
+        baselineRecall: baselines.length ? meanStd(baselines).mean : null,
+        secagg: this.scenario.secagg
+          ? { rounds: sa.length, aborted: sa.length - done.length, medianMs: done.length ? median(done.map((r) => r.ms)) : null,
+            bytesSentPerClient: done.length ? median(done.map((r) => r.bytesSentPerClient ?? NaN)) : null }
+          : null,
         scales: [...new Set(ex.map((r) => r.scale).filter((s): s is number => s !== null))],
         medianMs: { craftMs: timing('craftMs'), trainMs: timing('trainMs'), readoutMs: timing('readoutMs'), evalMs: timing('evalMs') },
         runs: this.scenario.runs,
       },
     };
   }
+}
+
+/** Mean PSNR over the matched inputs, each capped at PSNR_CAP_DB; null when none is matched. */
+function psnrCapped(m: Metrics): number | null {
+  return meanOf(m.perInput.filter((p) => p.psnr !== null).map((p) => Math.min(p.psnr as number, PSNR_CAP_DB)));
 }
 
 function meanOf(v: number[]): number | null {

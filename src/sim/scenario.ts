@@ -64,6 +64,11 @@ export const scenarioSchema = z
     secagg: z.boolean().default(false),
     /** t of SecAgg (t-of-n Shamir shares); omitted → ⌊2n/3⌋ + 1 (of each neighbourhood with SecAgg+). */
     secaggThreshold: positiveInt.optional(),
+    /**
+     * R₀: the range the server states for a clipped update's coordinates in SecAgg's fixed-point code (R = R₀ plus
+     * room for noise); omitted → the clipping norm C, the worst case. A smaller R₀ buys precision, and clamps what lies beyond.
+     */
+    secaggRange: z.number().gt(0).optional(),
     /** SecAgg+ (Bell et al. 2020): k neighbours per client (even); omitted → the original complete graph. */
     secaggNeighbours: positiveInt.optional(),
     /** Fraction of a round's participants (never the target) that drop out, spread over the four SecAgg rounds. */
@@ -147,13 +152,15 @@ function checkCombinations(s: Scenario): void {
         `pass --secagg-threshold ≤ ${m}, or omit it for ${defaultThreshold(s.clientsPerRound, s.secaggNeighbours ?? null)}`);
     }
   } else {
-    for (const [field, flag] of [['secaggThreshold', 'secagg-threshold'], ['secaggNeighbours', 'secagg-neighbours']] as const) {
+    for (const [field, flag] of [['secaggThreshold', 'secagg-threshold'], ['secaggNeighbours', 'secagg-neighbours'],
+      ['secaggRange', 'secagg-range']] as const) {
       if (s[field] !== undefined) throw bad(field, `--${flag} was given without --secagg`, `add --secagg or drop --${flag}`);
     }
     if (s.dropout > 0) {
       throw bad('dropout', 'dropouts are modelled in the secure-aggregation rounds', 'add --secagg or drop --dropout');
     }
   }
+  auxSize(s); // sybils need enough auxiliary data for one update
 }
 
 /** Clients that hold shares of each client's secrets: all others (original SecAgg) or its k neighbours (SecAgg+). */

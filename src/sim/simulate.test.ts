@@ -69,3 +69,68 @@ test('a scenario that needs more data than there is gets a clear error', async (
     (e) => isFedleakError(e, 'BAD_SCENARIO') && /examples/.test(e.message),
   );
 });
+
+test('SecAgg with 10 clients, 20% dropping out and 9 sybils: the target\'s R equals its undefended R at σ = 0', async () => {
+  const base = { model: 'fc-small', neurons: 300, batchSize: 10, numClients: 10, seed: 5 } as const;
+  const events = await collect({
+    ...base, clientsPerRound: 10, sybils: 9, secagg: true, dropout: 0.2, dp: 'distributed', noiseMultiplier: 0, clippingNorm: 1,
+  });
+  const sa = events.find((e) => e.type === 'secagg');
+  assert.ok(sa && sa.type === 'secagg' && sa.stats.ok);
+  assert.equal(sa.stats.n, 10);
+  assert.equal(sa.stats.included, 10 - sa.stats.dropouts[1] - sa.stats.dropouts[2] - sa.stats.dropouts[3]);
+  assert.equal(Object.values(sa.stats.dropouts).reduce((a, b) => a + b, 0), 2);
+  assert.ok(sa.stats.bytesSentPerClient! > 0);
+  const ex = events.filter((e) => e.type === 'extraction');
+  assert.equal(ex.length, 1, 'one extraction per round: the target');
+  const e = ex[0];
+  assert.ok(e.type === 'extraction' && e.baseline);
+  assert.equal(e.defense.view, 'aggregate');
+  assert.equal(e.defense.unknown, 1);
+  assert.ok(e.baseline.recall > 0.5, `undefended R = ${e.baseline.recall}`);
+  assert.deepEqual(e.metrics.exactInputs, e.baseline.exactInputs);
+  // Same seeds, same batch: an undefended run that selects one client per round reads the same target's batch.
+  const plain = (await collect({ ...base, clientsPerRound: 1, tuneOn: 100 })).find((x) => x.type === 'extraction');
+  assert.ok(plain && plain.type === 'extraction');
+  assert.deepEqual(Array.from(plain.batch.indices), Array.from(e.batch.indices));
+  assert.equal(plain.metrics.recall, e.metrics.recall);
+});
+
+test('model inconsistency through SecAgg: the sum\'s first layer is the target\'s, so R is its undefended R', async () => {
+  const events = await collect({
+    model: 'fc-small', neurons: 300, batchSize: 10, scale: 0.7, numClients: 8, clientsPerRound: 8, seed: 2,
+    secagg: true, dropout: 0.25, inconsistentModels: true, clippingNorm: 1, target: 3,
+  });
+  const e = events.find((x) => x.type === 'extraction');
+  assert.ok(e && e.type === 'extraction' && e.baseline);
+  assert.equal(e.clientId, 'client-3');
+  assert.ok(e.defense.unknown >= 6, 'every honest update that survived is in the sum');
+  assert.ok(e.baseline.recall > 0.5);
+  assert.deepEqual(e.metrics.exactInputs, e.baseline.exactInputs);
+});
+
+test('more dropouts than n − t: the SecAgg round aborts cleanly and the server reads nothing', async () => {
+  const events = await collect({
+    model: 'fc-small', neurons: 50, batchSize: 5, scale: 0.7, numClients: 6, clientsPerRound: 6, seed: 1,
+    secagg: true, dropout: 0.5, clippingNorm: 1,
+  });
+  const sa = events.find((e) => e.type === 'secagg');
+  assert.ok(sa && sa.type === 'secagg');
+  assert.equal(sa.stats.ok, false);
+  assert.match(sa.stats.reason!, /survived round \d .*threshold t = 5/);
+  assert.equal(events.filter((e) => e.type === 'extraction').length, 0);
+  assert.equal(events.at(-1)?.type, 'run-end');
+});
+
+test('DP noise reaches the read-out: local noise on each update, none before the server\'s central noise', async () => {
+  const common = { model: 'fc-small', neurons: 300, batchSize: 8, scale: 0.7, seed: 4, clippingNorm: 1 } as const;
+  const local = (await collect({ ...common, dp: 'local', noiseMultiplier: 0.1 })).find((e) => e.type === 'extraction');
+  assert.ok(local && local.type === 'extraction' && local.baseline);
+  assert.equal(local.defense.noiseStd, 0.1);
+  assert.ok(local.metrics.recall < local.baseline.recall, 'σ = 0.1 local noise destroys exactness');
+  assert.ok(local.defense.groupSizes !== null, 'rows are grouped under noise');
+  const central = (await collect({ ...common, dp: 'central', noiseMultiplier: 1 })).find((e) => e.type === 'extraction');
+  assert.ok(central && central.type === 'extraction' && central.baseline);
+  assert.equal(central.defense.noiseStd, 0);
+  assert.deepEqual(central.metrics.exactInputs, central.baseline.exactInputs, 'central DP protects nothing against the server');
+});

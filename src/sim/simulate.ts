@@ -1,13 +1,19 @@
 /** The in-process FL simulator: rounds of client training against an honest, curious or malicious server. */
-import type { Dataset, ModelSpec, NamedArrays, Reconstruction, Update } from '../types.js';
+import type { Attack, Dataset, ModelSpec, NamedArrays, Reconstruction, Update } from '../types.js';
 import { Rng, deriveSeed } from '../tensor/rng.js';
 import { modelSpec, initParams } from '../model/index.js';
 import { localUpdate, fedAvgAggregate, applyUpdate } from '../fl/index.js';
-import { attacks, tuneScale } from '../attack/index.js';
+import { tuneScale } from '../attack/tuner.js';
+import { deadFirstLayer } from '../attack/inconsistent.js';
 import { evaluate, type Metrics } from '../eval/index.js';
 import { subset, partitionIid, partitionDirichlet } from '../data/index.js';
+import { applyMods, centralNoise } from '../privacy/index.js';
 import { FedleakError } from '../errors.js';
-import { auxSize, examplesPerUpdate, type Scenario } from './scenario.js';
+import { auxSize, examplesPerUpdate, honestPerRound, readsAggregate, type Scenario } from './scenario.js';
+import { buildAttack, readsRows, tunesScale } from './attacks.js';
+import { clientNoiseStd, honestPipeline, planDropouts, sybilPipeline } from './defenses.js';
+import { groupRows, type GroupedReconstruction } from './group-rows.js';
+import { serverView, type Participant, type SecAggStats } from './server.js';
 
 /** What a client trained on in one round: the ground truth only the simulator knows. */
 export interface ClientBatch {
@@ -26,10 +32,31 @@ export interface StageTimings {
   evalMs: number;
 }
 
+/**
+ * How the server got the update it read, beside the extraction: straight from the client ('update'), or from the
+ * round's aggregate ('aggregate': through SecAgg, minus its sybils, with inconsistent models), and the noise it
+ * carried.
+ * @example if (e.defense.view === 'aggregate') console.log(e.defense.unknown, e.defense.noiseStd);
+ */
+export interface DefenseView {
+  view: 'update' | 'aggregate';
+  /** Per-coordinate std of the DP noise in what the server read (0 without client noise). */
+  noiseStd: number;
+  /** That std over the clipping norm: the noise multiplier the target really faces from this server. */
+  effectiveNoiseMultiplier: number | null;
+  /** Honest updates mixed in what the server read (1: the target's alone). */
+  unknown: number;
+  /** Sybil updates the server subtracted. */
+  sybils: number;
+  /** Rows per group when rows were grouped under noise, else null. */
+  groupSizes: number[] | null;
+}
+
 /** Events `simulate` yields, in order; reporters consume them. */
 export type SimEvent =
   | { type: 'run-start'; run: number; seed: number; spec: ModelSpec }
   | { type: 'tuned'; scale: number; table: { scale: number; recall: number }[]; ms: number }
+  | { type: 'secagg'; run: number; round: number; stats: SecAggStats }
   | {
       type: 'extraction';
       run: number;
@@ -40,6 +67,9 @@ export type SimEvent =
       reconstruction: Reconstruction;
       metrics: Metrics;
       timings: StageTimings;
+      /** The same read-out on the client's own update before any defense (null when there is none to remove). */
+      baseline: Metrics | null;
+      defense: DefenseView;
     }
   | { type: 'round-end'; run: number; round: number; clients: string[] }
   | { type: 'run-end'; run: number };
@@ -47,7 +77,13 @@ export type SimEvent =
 /**
  * Plays `scenario.runs` independent runs of `scenario.rounds` FL rounds on `data` and yields what happens.
  * Each run, round and client derives its own seed from `scenario.seed`, so results do not depend on order.
- * The attacker's auxiliary examples (for tuning) are drawn first and never given to a client.
+ * The attacker's auxiliary examples (for tuning, statistics and its sybils' training) are drawn first and never
+ * given to a client.
+ *
+ * Client updates pass the scenario's mods (clip → noise → SecAgg mask). Without SecAgg, sybils or inconsistent
+ * models the server reads every update it receives; otherwise it reads the round's aggregate minus what it knows
+ * (its sybils' updates) and is scored on its target's batch. Under noise, rows holding one input are grouped and
+ * averaged first (`groupRows`). Central DP noise is added by the server to the aggregate after it has read.
  * @example
  * for await (const e of simulate(parseScenario({ batchSize: 20 }), await loadDataset('mnist')))
  *   if (e.type === 'extraction') console.log(e.metrics.recall);
@@ -70,72 +106,146 @@ export async function* simulate(scenario: Scenario, data: Dataset): AsyncGenerat
   const order = new Rng(deriveSeed(scenario.seed, 'split')).permutation(data.size);
   const auxIdx = order.subarray(0, nAux);
   const pool = order.subarray(nAux);
-  let scale: number | null = scenario.attack === 'trap' ? (scenario.scale ?? null) : null;
-  if (scenario.attack === 'trap' && scale === null) {
+  const aux = nAux > 0 ? subset(data, auxIdx) : undefined;
+  let scale: number | null = scenario.scale ?? null;
+  if (tunesScale(scenario)) {
     const t0 = performance.now();
     // Tune for all the examples behind one update: with FedAvg, any of the K·B may fire a trap neuron.
-    const tuned = tuneScale(subset(data, auxIdx), scenario.neurons, perClient, {
-      seed: deriveSeed(scenario.seed, 'tune'),
-    });
+    const tuned = tuneScale(aux!, scenario.neurons, perClient, { seed: deriveSeed(scenario.seed, 'tune') });
     scale = tuned.scale;
     yield { type: 'tuned', scale, table: tuned.table, ms: performance.now() - t0 };
   }
+  const aggregateView = readsAggregate(scenario);
+  const honestMods = honestPipeline(scenario);
+  const sybilMods = sybilPipeline(scenario);
+  const noiseStd = clientNoiseStd(scenario);
+  const defended = honestMods.length > 0 || aggregateView;
+  const group = noiseStd > 0 && readsRows(scenario);
+  const train = (params: NamedArrays, batch: ClientBatch, clientId: string, round: number) =>
+    localUpdate(spec, params, batch, {
+      algorithm: scenario.algorithm,
+      batchSize: scenario.batchSize,
+      batches: scenario.batches,
+      localEpochs: scenario.localEpochs,
+      learningRate: scenario.learningRate,
+      clientId,
+      round,
+    });
+  const read = (attack: Attack<unknown>, update: Update, secrets: unknown, std: number): Reconstruction =>
+    group && std > 0 ? groupRows(update, attack.name, { noiseStd: std }) : attack.reconstruct(update, secrets);
+  const score = (batch: ClientBatch, rec: Reconstruction) =>
+    evaluate({ inputs: batch.inputs, count: batch.count, shape: data.shape }, rec);
+  const effective = (std: number) => (scenario.clippingNorm ? std / scenario.clippingNorm : null);
+
   for (let run = 0; run < scenario.runs; run++) {
     const seed = deriveSeed(scenario.seed, 'run', run);
     yield { type: 'run-start', run, seed, spec };
-    const attack =
-      scenario.attack === 'trap'
-        ? attacks.trap({ scale: scale ?? undefined, sigma: scenario.sigma })
-        : attacks.passive({});
-
+    const attack = buildAttack(scenario, scale);
     const clientPools = partitionPool(scenario, data, pool, deriveSeed(seed, 'partition'));
     let global: NamedArrays = initParams(spec, new Rng(deriveSeed(seed, 'init')), scenario.init);
 
     for (let round = 0; round < scenario.rounds; round++) {
       const roundRng = new Rng(deriveSeed(seed, 'round', round));
-      const chosen = Array.from(roundRng.permutation(scenario.numClients).subarray(0, scenario.clientsPerRound)).sort(
-        (a, b) => a - b,
-      );
+      const { honest, target } = selectClients(scenario, roundRng);
       const t0 = performance.now();
-      const crafted = attack.craft(spec, global, { seed: deriveSeed(seed, 'craft', round), batchSize: scenario.batchSize });
+      const crafted = attack.craft(spec, global, { seed: deriveSeed(seed, 'craft', round), batchSize: perClient, aux });
       const craftMs = performance.now() - t0;
-      const updates: Update[] = [];
-      for (const c of chosen) {
+      const dead = scenario.inconsistentModels ? deadFirstLayer(crafted.params) : null;
+      const sent: Update[] = [];
+      let targetRun: { batch: ClientBatch; raw: Update; trainMs: number } | null = null;
+
+      for (const c of honest) {
         const clientId = `client-${c}`;
         const batch = drawBatch(data, clientPools[c], perClient, new Rng(deriveSeed(seed, 'batch', round, c)));
         const t1 = performance.now();
-        const update = localUpdate(spec, crafted.params, batch, {
-          algorithm: scenario.algorithm,
-          batchSize: scenario.batchSize,
-          batches: scenario.batches,
-          localEpochs: scenario.localEpochs,
-          learningRate: scenario.learningRate,
-          clientId,
-          round,
-        });
+        const raw = train(dead && c !== target ? dead : crafted.params, batch, clientId, round);
         const trainMs = performance.now() - t1;
-        updates.push(update);
-        const reconstruction = attack.reconstruct(update, crafted.secrets);
+        const update = defended ? applyMods(raw, honestMods) : raw;
+        sent.push(update);
+        if (aggregateView) {
+          if (c === target) targetRun = { batch, raw, trainMs };
+          continue;
+        }
+        // The server receives every update as sent and reads each one.
+        const reconstruction = read(attack, update, crafted.secrets, noiseStd);
         const t2 = performance.now();
-        const metrics = evaluate({ inputs: batch.inputs, count: batch.count, shape: data.shape }, reconstruction);
+        const metrics = score(batch, reconstruction);
         const evalMs = performance.now() - t2;
         yield {
-          type: 'extraction',
-          run,
-          round,
-          clientId,
-          scale,
-          batch,
-          reconstruction,
-          metrics,
+          type: 'extraction', run, round, clientId, scale, batch, reconstruction, metrics,
           timings: { craftMs, trainMs, readoutMs: reconstruction.timings.readoutMs, evalMs },
+          baseline: defended ? score(batch, attack.reconstruct(raw, crafted.secrets)) : null,
+          defense: { view: 'update', noiseStd, effectiveNoiseMultiplier: effective(noiseStd), unknown: 1, sybils: 0, groupSizes: groupsOf(reconstruction) },
         };
       }
-      global = applyUpdate(crafted.params, fedAvgAggregate(updates), updates[0].kind, 1);
-      yield { type: 'round-end', run, round, clients: chosen.map((c) => `client-${c}`) };
+
+      let aggregate: NamedArrays;
+      if (!aggregateView) {
+        aggregate = fedAvgAggregate(sent);
+      } else {
+        // The server's own clients train on its auxiliary data with the model it sent the target; no noise.
+        const participants: Participant[] = sent.map((u, id) => ({ id, sybil: false, sent: u }));
+        for (let k = 0; k < scenario.sybils; k++) {
+          const batch = drawBatch(aux!, Int32Array.from({ length: aux!.size }, (_, i) => i), perClient,
+            new Rng(deriveSeed(seed, 'sybil', round, k)));
+          const update = applyMods(train(crafted.params, batch, `sybil-${k}`, round), sybilMods);
+          participants.push({ id: participants.length, sybil: true, sent: update });
+        }
+        const targetId = honest.indexOf(target);
+        const dropouts = scenario.secagg
+          ? planDropouts(participants.map((p) => p.id), targetId, scenario.dropout, new Rng(deriveSeed(seed, 'dropout', round)))
+          : [];
+        const view = await serverView(scenario, participants, dropouts, noiseStd);
+        if (view.secagg) yield { type: 'secagg', run, round, stats: view.secagg };
+        if (!view.ok) {
+          // SecAgg aborted: the server learns nothing and the model stays as it was.
+          yield { type: 'round-end', run, round, clients: honest.map((c) => `client-${c}`) };
+          continue;
+        }
+        const t = targetRun!;
+        const isolated: Update = { ...t.raw, arrays: view.isolated.arrays };
+        const reconstruction = read(attack, isolated, crafted.secrets, view.noiseStd);
+        const t2 = performance.now();
+        const metrics = score(t.batch, reconstruction);
+        const evalMs = performance.now() - t2;
+        yield {
+          type: 'extraction', run, round, clientId: `client-${target}`, scale, batch: t.batch, reconstruction, metrics,
+          timings: { craftMs, trainMs: t.trainMs, readoutMs: reconstruction.timings.readoutMs, evalMs },
+          baseline: score(t.batch, attack.reconstruct(t.raw, crafted.secrets)),
+          defense: {
+            view: 'aggregate', noiseStd: view.noiseStd, effectiveNoiseMultiplier: effective(view.noiseStd * view.unknown),
+            unknown: view.unknown, sybils: scenario.sybils, groupSizes: groupsOf(reconstruction),
+          },
+        };
+        aggregate = view.mean;
+      }
+      if (scenario.dp === 'central') {
+        // The server adds central noise to what it releases, after it has read the updates (PAPER.md §7).
+        aggregate = centralNoise(aggregate, {
+          noiseMultiplier: scenario.noiseMultiplier ?? 0, clippingNorm: scenario.clippingNorm ?? 1, numClients: sent.length,
+        });
+      }
+      global = applyUpdate(crafted.params, aggregate, sent[0].kind, 1);
+      yield { type: 'round-end', run, round, clients: honest.map((c) => `client-${c}`) };
     }
     yield { type: 'run-end', run };
   }
+}
+
+/**
+ * The honest clients of a round, ascending, and the server's target among them: `scenario.target` (always
+ * selected: the server chooses who takes part) or the first client drawn.
+ */
+function selectClients(s: Scenario, rng: Rng): { honest: number[]; target: number } {
+  const perm = rng.permutation(s.numClients);
+  const picked = Array.from(perm.subarray(0, honestPerRound(s)));
+  const target = s.target ?? picked[0];
+  if (!picked.includes(target)) picked[picked.length - 1] = target;
+  return { honest: picked.sort((a, b) => a - b), target };
+}
+
+function groupsOf(rec: Reconstruction): number[] | null {
+  return 'groupSizes' in rec ? (rec as GroupedReconstruction).groupSizes : null;
 }
 
 function partitionPool(scenario: Scenario, data: Dataset, pool: Int32Array, seed: number): Int32Array[] {

@@ -1,0 +1,362 @@
+/** The certificate of peeling: is a group of identical on-grid read-outs one input of the batch, and where else is it? */
+import { modelCheck } from './peel-model.js';
+import { CLAIMED, EMPTY_TOL, INACTIVE, OPEN, type PeelState, type Subtraction } from './peel-state.js';
+import type { PeelSettings, RejectReason } from './peel-types.js';
+
+/**
+ * Rows whose read-outs round to the same values q (multiples of 1/levels), found by hashing q.
+ * @example const g: Group = { q, hash: fnv(q), rows: [12, 407] };
+ */
+export interface Group {
+  q: Uint16Array;
+  hash: number;
+  rows: number[];
+}
+
+/**
+ * An accepted input: its values, every row it fires, what to subtract (from the open rows among them), the rows
+ * whose firing was within the float32 margin, and the label the model check found (or null).
+ */
+export interface Accepted {
+  x: Float64Array;
+  firing: number[];
+  subtraction: Subtraction;
+  uncertain: number[];
+  label: number | null;
+}
+
+/** Positions of a row's residual column the contradiction check (4) looks at. */
+const UNEXPLAINED_PROBES = 64;
+
+/** How many rows of a group besides the source row have their δ₂ compared in full (check 3). */
+const AGREE_ROWS = 2;
+
+/** A thin group that passed every check but the model check, skipped because nothing would be peeled with it. */
+export const DEFERRED = 'deferred';
+
+/**
+ * The certificate (see `peelRows` for the rule), with its scratch buffers; one per peeling.
+ * @example const verdict = new Certifier(state, settings).certify(group);
+ */
+export class Certifier {
+  private readonly xf: Float32Array;
+  private readonly nzBuf: Int32Array;
+  private nnz = 0;
+  private xnorm = 0;
+  private readonly delta: Float64Array;
+  private readonly other: Float64Array;
+  private readonly dsupp: Uint32Array;
+  private readonly z2: Float64Array;
+  /** Units where δ₂ is non-zero. */
+  private readonly sup: Int32Array;
+  /** Units where δ₂ is not exactly 0. */
+  private readonly nzd: Int32Array;
+  /** C·x̂ when the first layer is low-rank. */
+  private readonly cx: Float64Array | null;
+  private readonly step: number;
+
+  constructor(
+    private readonly s: PeelState,
+    private readonly cfg: PeelSettings,
+  ) {
+    this.xf = new Float32Array(s.d);
+    this.nzBuf = new Int32Array(s.d);
+    this.delta = new Float64Array(s.h);
+    this.other = new Float64Array(s.h);
+    this.z2 = new Float64Array(s.h);
+    this.sup = new Int32Array(s.h);
+    this.nzd = new Int32Array(s.h);
+    this.dsupp = new Uint32Array(s.words);
+    this.step = gcd(7919, s.n) === 1 ? 7919 : 1;
+    this.cx = s.w.factors ? new Float64Array(s.w.factors.rank) : null;
+  }
+
+  /** Checks group `g`; does not change the state (the caller subtracts an accepted input). */
+  certify(g: Group): RejectReason | typeof DEFERRED | Accepted {
+    const { s, cfg, xf, nzBuf, delta, other, dsupp, z2 } = this;
+    const { n, h, words, state, rb, w } = s;
+    const coefTol = cfg.coefTolerance;
+    this.load(g.q);
+    const { nnz } = this;
+
+    // 2. the group's rows fire (a row that read x̂ alone fired for it in the client, though float64 may put it
+    // within the float32 margin of 0), and sampled rows that no input fired stay silent.
+    const rows = g.rows;
+    const zS = rows.map((r) => this.z1(r));
+    let k = -1;
+    let best = -Infinity;
+    for (let t = 0; t < rows.length; t++) {
+      const r = rows[t];
+      if (zS[t] < -this.margin(r)) return 'source rows silent';
+      const cond = zS[t] / (w.w1norm[r] * this.xnorm + Math.abs(w.b1[r]));
+      if (cond > best) {
+        best = cond;
+        k = t;
+      }
+    }
+    // The best row's activation decides δ₂'s scale. Within the float32 margin of 0, take the client's own value
+    // from the chain rule instead: ∇b_k = W₂[k, :]·δ₂ and ∇W₂[k, :] = y_k·δ₂ give y_k = ∇W₂[k, :]·W₂[k, :] / ∇b_k.
+    if (!(zS[k] > this.margin(rows[k]))) {
+      s.row2(rows[k], 1, other);
+      const y = dot(w.w2, rows[k] * h, other, h) / rb[rows[k]];
+      if (!(y > 0)) return 'source rows silent';
+      zS[k] = y;
+    }
+    let found = 0;
+    for (let t = 0, r = g.hash % n; t < n && found < cfg.silentChecks; t++, r = (r + this.step) % n) {
+      if (state[r] !== INACTIVE) continue;
+      found++;
+      if (this.z1(r) > this.margin(r)) return 'fires a silent row';
+    }
+
+    // 3. δ₂ from the best-conditioned row, scaled to fit the group's bias gradients (the client's y = ReLU(w·x + b)
+    // was a float32 sum; the scale must be within that margin of 1); every row of the group agrees with it.
+    const kr = rows[k];
+    const relK = Math.min(1, this.margin(kr) / zS[k]);
+    s.row2(kr, zS[k], delta);
+    let maxD = 0;
+    for (let m = 0; m < h; m++) maxD = Math.max(maxD, Math.abs(delta[m]));
+    if (!(maxD > 0)) return 'no downstream signal';
+    // Least squares weighted by each row's float error level (residual rows carry their peeling's error).
+    const cS = rows.map((r) => dot(w.w2, r * h, delta, h));
+    const err = rows.map((r) => coefTol * Math.abs(rb[r]) + s.noiseB[r]);
+    let num = 0;
+    let den = 0;
+    let relB = Infinity;
+    for (let t = 0; t < rows.length; t++) {
+      const wt = 1 / (err[t] * err[t]);
+      num += wt * rb[rows[t]] * cS[t];
+      den += wt * cS[t] * cS[t];
+      relB = Math.min(relB, s.noiseB[rows[t]] / Math.abs(rb[rows[t]]));
+    }
+    const scale = num / den;
+    let compared = 0;
+    if (!(Math.abs(scale - 1) <= coefTol + relK + relB)) return 'rows disagree';
+    for (let t = 0; t < rows.length; t++) {
+      const r = rows[t];
+      if (!(Math.abs(rb[r] - scale * cS[t]) <= err[t])) return 'rows disagree';
+      // δ₂ of at most AGREE_ROWS other rows is compared in full (each costs a pass over the second layer's width);
+      // the bias check above already ties every row of the group to δ₂.
+      if (t === k || !(zS[t] > this.margin(r)) || compared >= AGREE_ROWS) continue;
+      compared++;
+      s.row2(r, zS[t], other);
+      const tol = (coefTol + relK + this.margin(r) / zS[t]) * maxD + s.noise2[r] / zS[t];
+      for (let m = 0; m < h; m++) if (!(Math.abs(other[m] - delta[m]) <= tol)) return 'rows disagree';
+    }
+    const zeroLevel = cfg.zeroTolerance * maxD + s.noise2[kr] / zS[k];
+    for (let m = 0; m < h; m++) delta[m] *= scale;
+    dsupp.fill(0);
+    // sup: where δ₂ is above its float noise (the support the checks use); nzd: where it is not exactly 0 (the
+    // coefficients use every real entry, however small).
+    const { sup, nzd } = this;
+    let ns = 0;
+    let nd = 0;
+    for (let m = 0; m < h; m++) {
+      const v = delta[m];
+      if (v !== 0) nzd[nd++] = m;
+      if (Math.abs(v) > zeroLevel) {
+        dsupp[m >>> 5] |= 1 << (m & 31);
+        sup[ns++] = m;
+      }
+    }
+
+    // Rows the input may fire beyond its group: active rows whose ∇W₂ row covers δ₂'s support (a firer's ReLU
+    // pattern is inside its row's). Rows held by other inputs count for the second layer's pre-activation (x̂ may
+    // add a little to them) but are not peeled.
+    const firing = [...rows];
+    const zF = [...zS];
+    const uncertain: number[] = [];
+    const active = s.activeRows;
+    for (let i = 0; i < active.length; i++) {
+      const r = active[i];
+      if (state[r] === CLAIMED && rows.includes(r)) continue;
+      let covered = true;
+      for (let q = 0, o = r * words; q < words; q++) {
+        if ((dsupp[q] & ~s.supp[o + q]) !== 0) {
+          covered = false;
+          break;
+        }
+      }
+      if (!covered) continue;
+      const z = this.z1(r);
+      const mr = this.margin(r);
+      if (z > mr) {
+        firing.push(r);
+        zF.push(z);
+      } else if (z >= -mr) uncertain.push(r);
+    }
+
+    // 3 (one row). x̂'s own second-layer ReLU pattern must cover δ₂'s support (a mix's δ₂ lives on the union of its inputs').
+    // Only the units in the support are needed; the float error bound of a unit is summed only where z₂ < 0.
+    // Groups whose δ₂ was compared on a second row skip it: a mix would need the same weights on both rows to
+    // round to the same values, and then the same ratio of activations for their δ₂ to agree.
+    const w2 = w.w2;
+    const thick = compared > 0;
+    for (let i = 0; i < ns && !thick; i++) z2[sup[i]] = w.b2[sup[i]];
+    for (let t = 0; t < firing.length && !thick; t++) {
+      const y = Math.max(0, zF[t]);
+      if (y === 0) continue;
+      const o = firing[t] * h;
+      for (let i = 0; i < ns; i++) z2[sup[i]] += y * w2[o + sup[i]];
+    }
+    for (let i = 0; i < ns && !thick; i++) {
+      const m = sup[i];
+      if (!(z2[m] < 0)) continue;
+      // float error of the client's z₂, plus what rows within the float32 margin may have added
+      let bound = Math.abs(w.b2[m]);
+      for (let t = 0; t < firing.length; t++) bound += (Math.max(0, zF[t]) + this.margin(firing[t])) * Math.abs(w2[firing[t] * h + m]);
+      let slack = 1e-4 * bound;
+      for (const r of uncertain) slack += this.margin(r) * Math.abs(w2[r * h + m]);
+      if (z2[m] < -slack) return 'layer-2 support';
+    }
+
+    // 4. coefficients on the other open rows, and no contradiction once they are subtracted.
+    const targets: number[] = [];
+    const coef: number[] = [];
+    const act: number[] = [];
+    for (let t = rows.length; t < firing.length; t++) {
+      const r = firing[t];
+      if (state[r] !== OPEN) continue;
+      let c = 0;
+      for (let i = 0, o = r * h; i < nd; i++) c += w2[o + nzd[i]] * delta[nzd[i]];
+      const size = s.mass[r] + Math.abs(c);
+      if (Math.abs(rb[r] - c) <= EMPTY_TOL * size && this.unexplained(r, c, 100 * EMPTY_TOL * size)) return 'contradiction';
+      targets.push(r);
+      coef.push(c);
+      act.push(zF[t]);
+    }
+
+    // 5. the model check: one input with one label and the update's batch size gives exactly this δ₂. Thin
+    // evidence (δ₂ seen on one row) needs it; in 'peel' mode only when the input is to be subtracted from other rows.
+    let label: number | null = null;
+    const mode = cfg.modelCheck;
+    if (mode === 'all' || (!thick && (mode === 'thin' || mode === 'peel'))) {
+      if (mode === 'peel' && targets.length === 0) return DEFERRED;
+      if (!w.tail || !(s.grad.batchSize > 0)) {
+        if (mode !== 'all') return DEFERRED;
+      } else {
+        // the forward pass needs z₂ on every unit, not only the support
+        for (let m = 0; m < h; m++) z2[m] = w.b2[m];
+        for (let t = 0; t < firing.length; t++) {
+          const y = Math.max(0, zF[t]);
+          for (let m = 0, o = firing[t] * h; m < h; m++) z2[m] += y * w2[o + m];
+        }
+        label = modelCheck(w.tail, z2, delta, s.grad.batchSize, coefTol);
+        if (label < 0) return 'model';
+      }
+    }
+
+    const subtraction: Subtraction = {
+      x: xf.slice(),
+      nz: nzBuf.slice(0, nnz),
+      delta: delta.slice(),
+      rows: targets,
+      coef,
+      act,
+    };
+    return { x: Float64Array.from(xf), firing: firing.sort((p, q) => p - q), subtraction, uncertain, label };
+  }
+
+  /** x̂ = q/levels as the client's float32 values, its non-zero positions and norm, and C·x̂ for a low-rank layer. */
+  private load(q: Uint16Array): void {
+    const { xf, nzBuf, cfg } = this;
+    const d = this.s.d;
+    let nnz = 0;
+    let xx = 0;
+    for (let j = 0; j < d; j++) {
+      const v = Math.fround(q[j] / cfg.levels);
+      xf[j] = v;
+      if (v !== 0) {
+        nzBuf[nnz++] = j;
+        xx += v * v;
+      }
+    }
+    this.nnz = nnz;
+    this.xnorm = Math.sqrt(xx);
+    const f = this.s.w.factors;
+    if (!f || !this.cx) return;
+    const c = f.c;
+    for (let k = 0; k < f.rank; k++) {
+      const o = k * d;
+      let acc = 0;
+      if (nnz > d >>> 1) {
+        let acc1 = 0;
+        let j = 0;
+        for (; j + 1 < d; j += 2) {
+          acc += c[o + j] * xf[j];
+          acc1 += c[o + j + 1] * xf[j + 1];
+        }
+        if (j < d) acc += c[o + j] * xf[j];
+        acc += acc1;
+      } else {
+        for (let t = 0; t < nnz; t++) acc += c[o + nzBuf[t]] * xf[nzBuf[t]];
+      }
+      this.cx[k] = acc;
+    }
+  }
+
+  /**
+   * w_r·x̂ + b_r in float64 (over the non-zero values of x̂ when it is sparse; as A_r·(C·x̂) when the layer is
+   * low-rank, which differs from the float32 W the client used by at most 2⁻²⁴·‖w‖·‖x‖, far inside the margin).
+   */
+  private z1(r: number): number {
+    const { nnz, nzBuf, xf, cx } = this;
+    const f = this.s.w.factors;
+    if (f && cx) {
+      let acc = 0;
+      for (let q = 0, o = r * f.rank; q < f.rank; q++) acc += f.a[o + q] * cx[q];
+      return acc + this.s.w.b1[r];
+    }
+    const d = this.s.d;
+    const w1t = this.s.w.w1t;
+    const o = r * d;
+    let s = 0;
+    if (nnz > d >>> 1) {
+      let s1 = 0;
+      let j = 0;
+      for (; j + 1 < d; j += 2) {
+        s += w1t[o + j] * xf[j];
+        s1 += w1t[o + j + 1] * xf[j + 1];
+      }
+      if (j < d) s += w1t[o + j] * xf[j];
+      s += s1;
+    } else {
+      for (let t = 0; t < nnz; t++) {
+        const j = nzBuf[t];
+        s += w1t[o + j] * xf[j];
+      }
+    }
+    return s + this.s.w.b1[r];
+  }
+
+  /** How close to 0 a pre-activation may be before the client's float32 sum could have had the other sign. */
+  private margin(r: number): number {
+    const w = this.s.w;
+    return this.cfg.marginK * w.w1norm[r] * this.xnorm + Math.abs(w.b1[r]) * 2 ** -24;
+  }
+
+  /**
+   * True when subtracting c·x̂ from row r would leave a kernel column above `floor` (values are at most 1) at one of
+   * UNEXPLAINED_PROBES spread-out positions: a row whose bias the input explains but whose weights it does not.
+   */
+  private unexplained(r: number, c: number, floor: number): boolean {
+    const d = this.s.d;
+    const n = Math.min(d, UNEXPLAINED_PROBES);
+    for (let t = 0; t < n; t++) {
+      const j = Math.floor(((t + 0.5) * d) / n);
+      if (Math.abs(this.s.residualValue(r, j) - c * this.xf[j]) > floor) return true;
+    }
+    return false;
+  }
+}
+
+function dot(a: Float32Array, at: number, b: Float64Array, len: number): number {
+  let s = 0;
+  for (let m = 0; m < len; m++) s += a[at + m] * b[m];
+  return s;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}

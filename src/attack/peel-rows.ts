@@ -1,0 +1,183 @@
+/** Peeling with certification (PAPER.md §6): certify read-out candidates, subtract them from every row, read again. */
+import type { Candidate } from '../types.js';
+import { Certifier, DEFERRED, type Group } from './certificate.js';
+import { CLAIMED, EMPTY, EMPTY_TOL, OPEN, PeelState, POISONED, RESOLVED } from './peel-state.js';
+import {
+  peelSettings,
+  type CertifiedInput,
+  type PeelGradient,
+  type PeelOptions,
+  type PeelResult,
+  type PeelWeights,
+  type RejectReason,
+} from './peel-types.js';
+
+/**
+ * Peels one FedSGD gradient. `candidates` is the first read-out, one per active row (x = ∇W_r / ∇b_r).
+ *
+ * The certificate (certificate.ts). Rows whose read-outs round to the same values x̂ (multiples of 1/levels) form a
+ * group; the group is accepted as one input of the batch when all of these hold, otherwise its rows stay open:
+ * 1. every value lies within `gridTolerance` levels of a multiple of 1/levels, in [0, 1]: a mix of inputs is a
+ *    weighted mean, off the grid wherever they differ (natural 8-bit images differ in many values);
+ * 2. x̂ fires every row of the group (up to the float32 margin), and none of `silentChecks` sampled rows that no
+ *    input fired;
+ * 3. for a group of one row: x̂'s own second-layer delta δ₂ = ∇W₂[k, :] / ReLU(w_k·x̂ + b_k) vanishes wherever x̂'s
+ *    own second-layer pre-activation is negative (a mix's δ₂ is non-zero on the union of its inputs' ReLU patterns);
+ *    for two rows or more: the rows' δ₂ agree and each bias gradient equals W₂[r, :]·δ₂, which a mix would meet
+ *    only with the same weights and activation ratios on every row;
+ * 4. subtracting x̂ leaves no row whose bias is explained while its weights are not;
+ * 5. for a group of one row, when `PeelOptions.modelCheck` asks for it (by default where the second layer is
+ *    narrower than 1024 units): x̂'s forward pass through the rest of the net and two probes of its backward pass
+ *    give the read δ₂ for exactly one label with the update's batch size.
+ * Checks 1–4 need no label, batch size or layer beyond the second: δ₂ is read from the update itself, so the
+ * coefficient of x̂ on any row r it fires is exactly the client's, c_r = W₂[r, :]·δ₂ (mean-loss 1/B included).
+ *
+ * Then x̂ is subtracted in float64 from every other open row r it fires: ∇b_r −= c_r, ∇W_r −= c_r·x̂,
+ * ∇W₂[r, :] −= ReLU(w_r·x̂ + b_r)·δ₂ (lazily, see PeelState), and those rows are read again, until a round
+ * certifies nothing new. Rows x̂ might fire are found cheaply first: ∇W₂[r, :] must be non-zero wherever δ₂ is.
+ * Measured: no wrong certification in any run, on MNIST, CIFAR-10 and adversarial binary images (see the tests).
+ * @example
+ * const { candidates } = readOut(grad[0].data, grad[1].data, 784, 1000);
+ * const result = peelRows(peelWeights(params), { bias: grad[1].data, kernel1: grad[2].data, batchSize: 100 }, candidates, {});
+ */
+export function peelRows(w: PeelWeights, grad: PeelGradient, candidates: Candidate[], opts: PeelOptions): PeelResult {
+  const cfg = peelSettings(opts, w);
+  const s = new PeelState(w, grad, candidates);
+  const certifier = new Certifier(s, cfg);
+  const { d, n, state } = s;
+  const certified: CertifiedInput[] = [];
+  const certifiedQ: Uint16Array[] = [];
+  const byHash = new Map<number, number[]>();
+  const rejected: Record<RejectReason, number> = {
+    'source rows silent': 0,
+    'fires a silent row': 0,
+    'no downstream signal': 0,
+    'rows disagree': 0,
+    'layer-2 support': 0,
+    model: 0,
+    contradiction: 0,
+  };
+  let checked = 0;
+  let deferred = 0;
+  let poisonedRows = 0;
+  let emptyRows = 0;
+  const q = new Uint16Array(d);
+  const read = new Float64Array(d);
+
+  /** Rounds x to the grid into q; false when a value is off it or outside [0, 1]. */
+  const onGrid = (x: Float64Array): boolean => {
+    const { levels, gridTolerance } = cfg;
+    for (let j = 0; j < d; j++) {
+      const v = x[j] * levels;
+      const k = Math.round(v);
+      if (!(Math.abs(v - k) <= gridTolerance) || k < 0 || k > levels) return false;
+      q[j] = k;
+    }
+    return true;
+  };
+  /** The grid test on PROBES spread-out values of a residual row, before the whole row is read. */
+  const probe = (r: number): boolean => {
+    const inv = cfg.levels / s.rb[r];
+    for (let t = 0; t < probes.length; t++) {
+      const v = s.residualValue(r, probes[t]) * inv;
+      if (!(Math.abs(v - Math.round(v)) <= cfg.gridTolerance)) return false;
+    }
+    return true;
+  };
+  const probes = Int32Array.from({ length: Math.min(d, PROBES) }, (_, t) => Math.floor(((t + 0.5) * d) / Math.min(d, PROBES)));
+  const join = (pending: Map<number, Group[]>, r: number) => {
+    const hash = fnv(q);
+    let list = pending.get(hash);
+    if (!list) pending.set(hash, (list = []));
+    let g = list.find((e) => equal(e.q, q));
+    if (!g) list.push((g = { q: q.slice(), hash, rows: [] }));
+    g.rows.push(r);
+    state[r] = CLAIMED;
+  };
+  const settle = (g: Group, round: number, changed: Set<number>) => {
+    const known = (byHash.get(g.hash) ?? []).find((a) => equal(certifiedQ[a], g.q));
+    if (known !== undefined) {
+      for (const r of g.rows) {
+        state[r] = RESOLVED;
+        s.owner[r] = known;
+        certified[known].neurons.push(r);
+      }
+      return;
+    }
+    checked++;
+    const verdict = certifier.certify(g);
+    if (typeof verdict === 'string') {
+      if (verdict === DEFERRED) deferred++;
+      else rejected[verdict]++;
+      for (const r of g.rows) state[r] = OPEN;
+      return;
+    }
+    const a = certified.length;
+    certified.push({ x: verdict.x, neurons: [...g.rows], firing: verdict.firing, round, label: verdict.label });
+    certifiedQ.push(g.q);
+    byHash.set(g.hash, [...(byHash.get(g.hash) ?? []), a]);
+    for (const r of g.rows) {
+      state[r] = RESOLVED;
+      s.owner[r] = a;
+    }
+    s.subtract(verdict.subtraction);
+    for (const r of verdict.subtraction.rows) changed.add(r);
+    for (const r of verdict.uncertain) {
+      if (state[r] === OPEN) {
+        state[r] = POISONED;
+        poisonedRows++;
+      }
+    }
+  };
+
+  let pending = new Map<number, Group[]>();
+  for (const c of candidates) if (onGrid(c.x)) join(pending, c.neuron);
+  let round = 0;
+  for (; pending.size > 0 && round < cfg.maxRounds; round++) {
+    const changed = new Set<number>();
+    for (const list of pending.values()) for (const g of list) settle(g, round, changed);
+    pending = new Map();
+    for (const r of changed) {
+      if (state[r] !== OPEN) continue;
+      if (Math.abs(s.rb[r]) <= EMPTY_TOL * s.mass[r]) {
+        state[r] = EMPTY;
+        emptyRows++;
+      } else if (probe(r) && onGrid(s.residualRead(r, read))) join(pending, r);
+    }
+  }
+  for (const list of pending.values()) for (const g of list) for (const r of g.rows) if (state[r] === CLAIMED) state[r] = OPEN;
+  const lastRead: (Float64Array | null)[] = new Array(n).fill(null);
+  for (let r = 0; r < n; r++) {
+    if (s.modified[r] && state[r] !== RESOLVED && s.rb[r] !== 0) lastRead[r] = s.residualRead(r, new Float64Array(d));
+  }
+  return {
+    certified,
+    rowOwner: s.owner,
+    lastRead,
+    residualBias: s.rb,
+    rounds: round,
+    checked,
+    deferred,
+    rejected,
+    poisonedRows,
+    emptyRows,
+  };
+}
+
+/** Values of a residual row tested for the grid before it is read whole. */
+const PROBES = 32;
+
+function fnv(q: Uint16Array): number {
+  let h = 0x811c9dc5;
+  for (let j = 0; j < q.length; j++) {
+    h ^= q[j];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function equal(a: Uint16Array, b: Uint16Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
