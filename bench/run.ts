@@ -5,6 +5,7 @@ import { cpus, totalmem, platform, arch } from 'node:os';
 import { join } from 'node:path';
 import { benchReadout } from './readout.js';
 import { benchTrainStep } from './train-step.js';
+import { benchPeel } from './peel.js';
 
 const quick = process.argv.includes('--quick');
 const repeats = quick ? 3 : 11;
@@ -42,6 +43,16 @@ const wasm = await benchTrainStep({ backend: 'wasm', batchSize: 100, neurons: 10
 log('train-step fc B=100 wasm', wasm);
 const cpu = await benchTrainStep({ backend: 'cpu', batchSize: 100, neurons: 1000, inputDim: 784, repeats: quick ? 2 : 3 });
 log('train-step fc B=100 cpu', cpu);
+// Read-out including certified peeling (degree design), paper's FC net, N = 1000, B = 100; target ≤ 50 ms (CIFAR-10).
+for (const dataset of ['mnist', 'cifar10'] as const) {
+  try {
+    const r = await benchPeel({ dataset, neurons: 1000, batchSize: 100, repeats: quick ? 2 : 5, design: 'degree' });
+    log(`degree+peel ${dataset} N=1000 B=100 (R ${r.plainRecall.toFixed(2)} → ${r.recall.toFixed(2)}, wrong ${r.wronglyCertified})`, r);
+  } catch (e) {
+    console.log(`degree+peel ${dataset}: skipped (${(e as Error).message})`);
+  }
+}
+
 const pytorchReferenceMs = 215; // PAPER.md §8: PyTorch CPU, one thread, same net and batch: 200–230 ms.
 const ratios = {
   wasmOverCpu: cpu.medianMs / wasm.medianMs,
