@@ -96,7 +96,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     command,
     dataset: done[0].results.dataset,
     cells: done.map((c) => ({ neurons: c.neurons, batchSize: c.batchSize, scale: c.scale, noiseMultiplier: c.noiseMultiplier,
-      summary: c.results.summary, privacy: c.results.privacy, tuning: c.results.tuning, scenario: c.results.scenario,
+      summary: c.results.summary, privacy: c.results.privacy, secagg: c.results.secagg, tuning: c.results.tuning,
+      scenario: c.results.scenario,
       grid: c.grid === null ? null : basename(c.grid) })),
     sigmaGrids: strips.map((p) => basename(p)),
   };
