@@ -1,7 +1,7 @@
 /** The certificate of peeling: is a group of identical on-grid read-outs one input of the batch, and where else is it? */
 import { modelCheck } from './peel-model.js';
 import { CLAIMED, EMPTY_TOL, INACTIVE, OPEN, type PeelState, type Subtraction } from './peel-state.js';
-import type { PeelSettings, RejectReason } from './peel-types.js';
+import type { PeelKernels, PeelSettings, RejectReason } from './peel-types.js';
 
 /**
  * Rows whose read-outs round to the same values q (multiples of 1/levels), found by hashing q.
@@ -57,6 +57,9 @@ export class Certifier {
   /** C·x̂ when the first layer is low-rank. */
   private readonly cx: Float64Array | null;
   private readonly step: number;
+  /** SIMD kernels (see PeelWeights.kernels); `xd` is x̂ in float64 inside their memory. */
+  private readonly k: PeelKernels | null;
+  private readonly xd: Float64Array | null;
 
   constructor(
     private readonly s: PeelState,
@@ -64,9 +67,11 @@ export class Certifier {
   ) {
     this.xf = new Float32Array(s.d);
     this.nzBuf = new Int32Array(s.d);
-    this.delta = new Float64Array(s.h);
+    this.k = s.w.kernels ?? null;
+    this.xd = this.k ? this.k.x : null;
+    this.delta = this.k ? this.k.delta : new Float64Array(s.h);
     this.other = new Float64Array(s.h);
-    this.z2 = new Float64Array(s.h);
+    this.z2 = this.k ? this.k.z2 : new Float64Array(s.h);
     this.sup = new Int32Array(s.h);
     this.nzd = new Int32Array(s.h);
     this.dv = new Float64Array(s.h);
@@ -123,7 +128,7 @@ export class Certifier {
     for (let m = 0; m < h; m++) maxD = Math.max(maxD, Math.abs(delta[m]));
     if (!(maxD > 0)) return 'no downstream signal';
     // Least squares weighted by each row's float error level (residual rows carry their peeling's error).
-    const cS = rows.map((r) => dot(w.w2, r * h, delta, h));
+    const cS = rows.map((r) => this.coefficient(r));
     const err = rows.map((r) => coefTol * Math.abs(rb[r]) + s.noiseB[r]);
     let num = 0;
     let den = 0;
@@ -200,12 +205,21 @@ export class Certifier {
     // round to the same values, and then the same ratio of activations for their δ₂ to agree.
     const w2 = w.w2;
     const thick = compared > 0;
-    for (let i = 0; i < ns && !thick; i++) z2c[i] = w.b2[sup[i]];
-    for (let t = 0; t < firing.length && !thick; t++) {
-      const y = Math.max(0, zF[t]);
-      if (y === 0) continue;
-      const o = firing[t] * h;
-      for (let i = 0; i < ns; i++) z2c[i] += y * w2[o + sup[i]];
+    let z2full = false;
+    if (!thick && this.k) {
+      // dense rows in SIMD beat gathering the support's units (about half of them) in JavaScript
+      for (let m = 0; m < h; m++) z2[m] = w.b2[m];
+      for (let t = 0; t < firing.length; t++) if (zF[t] > 0) this.k.arena.axpy(zF[t], w2, firing[t] * h, z2, 0, h);
+      for (let i = 0; i < ns; i++) z2c[i] = z2[sup[i]];
+      z2full = true;
+    } else if (!thick) {
+      for (let i = 0; i < ns; i++) z2c[i] = w.b2[sup[i]];
+      for (let t = 0; t < firing.length; t++) {
+        const y = Math.max(0, zF[t]);
+        if (y === 0) continue;
+        const o = firing[t] * h;
+        for (let i = 0; i < ns; i++) z2c[i] += y * w2[o + sup[i]];
+      }
     }
     for (let i = 0; i < ns && !thick; i++) {
       const m = sup[i];
@@ -225,7 +239,7 @@ export class Certifier {
     for (let t = rows.length; t < firing.length; t++) {
       const r = firing[t];
       if (state[r] !== OPEN) continue;
-      const c = nd > (h * 3) >>> 2 ? dot(w2, r * h, delta, h) : sparseDot(w2, r * h, dv, nzd, nd);
+      const c = this.k || nd > (h * 3) >>> 2 ? this.coefficient(r) : sparseDot(w2, r * h, dv, nzd, nd);
       const size = s.mass[r] + Math.abs(c);
       if (Math.abs(rb[r] - c) <= EMPTY_TOL * size && this.unexplained(r, c, 100 * EMPTY_TOL * size)) return 'contradiction';
       targets.push(r);
@@ -243,10 +257,12 @@ export class Certifier {
         if (mode !== 'all') return DEFERRED;
       } else {
         // the forward pass needs z₂ on every unit, not only the support
-        for (let m = 0; m < h; m++) z2[m] = w.b2[m];
-        for (let t = 0; t < firing.length; t++) {
-          const y = Math.max(0, zF[t]);
-          for (let m = 0, o = firing[t] * h; m < h; m++) z2[m] += y * w2[o + m];
+        if (!z2full) {
+          for (let m = 0; m < h; m++) z2[m] = w.b2[m];
+          for (let t = 0; t < firing.length; t++) {
+            const y = Math.max(0, zF[t]);
+            for (let m = 0, o = firing[t] * h; m < h; m++) z2[m] += y * w2[o + m];
+          }
         }
         label = modelCheck(w.tail, z2, delta, s.grad.batchSize, coefTol);
         if (label < 0) return 'model';
@@ -280,9 +296,15 @@ export class Certifier {
     }
     this.nnz = nnz;
     this.xnorm = Math.sqrt(xx);
+    const xd = this.xd;
+    if (xd) for (let j = 0; j < d; j++) xd[j] = xf[j];
     const f = this.s.w.factors;
     if (!f || !this.cx) return;
     const c = f.c;
+    if (this.k && xd) {
+      for (let k = 0; k < f.rank; k++) this.cx[k] = this.k.arena.dot(c, xd, k * d, 0, d);
+      return;
+    }
     for (let k = 0; k < f.rank; k++) {
       const o = k * d;
       let acc = 0;
@@ -324,6 +346,8 @@ export class Certifier {
     const d = this.s.d;
     const w1t = this.s.w.w1t;
     const o = r * d;
+    // SIMD reads every value, JavaScript only the non-zeros: the kernel wins unless x̂ is mostly zeros
+    if (this.k && nnz > d >>> 2) return this.k.arena.dot(w1t, this.k.x, o, 0, d) + this.s.w.b1[r];
     let s = 0;
     if (nnz > d >>> 1) {
       // four partial sums: the adds' latency, not the loads, bounds a single-accumulator loop
@@ -346,6 +370,13 @@ export class Certifier {
       }
     }
     return s + this.s.w.b1[r];
+  }
+
+  /** W₂[r, :]·δ₂ (the coefficient of x̂ on row r), δ₂ being `delta`. */
+  private coefficient(r: number): number {
+    const h = this.s.h;
+    if (this.k) return this.k.arena.dot(this.s.w.w2, this.delta, r * h, 0, h);
+    return dot(this.s.w.w2, r * h, this.delta, h);
   }
 
   /** How close to 0 a pre-activation may be before the client's float32 sum could have had the other sign. */

@@ -1,6 +1,7 @@
 /** The types of peeling with certification: the sent model arranged for it, its options and what it returns. */
 import type { ModelTail } from './peel-model.js';
 import type { LowRankFactors, SparseRows } from './quantile-bias.js';
+import type { SimdArena } from '../tensor/simd.js';
 
 /**
  * The model the server sent, arranged for peeling: the first layer transposed (row r of `w1t` is neuron r's
@@ -27,6 +28,23 @@ export interface PeelWeights {
   factors?: LowRankFactors;
   /** The first layer's rows when the design drew them sparse: pre-activations then cost perRow per row. */
   sparse?: SparseRows;
+  /**
+   * SIMD kernels for the certificate's dot products, when this runtime has WebAssembly SIMD and the layers fit:
+   * then `w1t`, `w2` and `factors.c` are views into `arena`, and so are the scratch vectors here.
+   */
+  kernels?: PeelKernels;
+}
+
+/**
+ * The WebAssembly memory that holds the sent layers for peeling, with the float64 scratch vectors the kernels
+ * read: x̂ (inputDim values), δ₂ and z₂ (width values each). One peeling at a time uses them.
+ * @example if (w.kernels) w.kernels.arena.dot(w.w2, w.kernels.delta, r * w.width, 0, w.width);
+ */
+export interface PeelKernels {
+  arena: SimdArena;
+  x: Float64Array;
+  delta: Float64Array;
+  z2: Float64Array;
 }
 
 /**

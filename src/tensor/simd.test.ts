@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimdArena, simdAvailable } from './simd.js';
+import { Rng } from './rng.js';
+
+test('Node 20 validates the SIMD kernel module', () => {
+  assert.equal(simdAvailable(), true);
+});
+
+test('dot and axpy agree with float64 JavaScript loops, for every length mod 8 and unaligned starts', () => {
+  const arena = SimdArena.create(4 * 64 + 8 * 128)!;
+  const rng = new Rng(7);
+  const w = arena.f32(64);
+  const x = arena.f64(64);
+  const y = arena.f64(64);
+  for (let i = 0; i < 64; i++) {
+    w[i] = rng.normal();
+    x[i] = rng.uniform();
+  }
+  for (let len = 0; len <= 40; len++) {
+    for (const [wAt, xAt] of [[0, 0], [3, 1], [5, 7]]) {
+      let want = 0;
+      for (let i = 0; i < len; i++) want += w[wAt + i] * x[xAt + i];
+      const got = arena.dot(w, x, wAt, xAt, len);
+      assert.ok(Math.abs(got - want) <= 1e-14 * (1 + Math.abs(want)) * len, `dot len ${len} at ${wAt}/${xAt}: ${got} vs ${want}`);
+      y.fill(0.5);
+      arena.axpy(-1.25, w, wAt, y, xAt, len);
+      for (let i = 0; i < 64; i++) {
+        const expect = i >= xAt && i < xAt + len ? 0.5 + -1.25 * w[wAt + i - xAt] : 0.5;
+        assert.equal(y[i], expect, `axpy len ${len}: y[${i}]`);
+      }
+    }
+  }
+});
+
+test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
+  const arena = SimdArena.create(1024)!;
+  const w = arena.f32(9);
+  const x = arena.f64(9);
+  w.set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  x.fill(1);
+  assert.equal(arena.dot(w, x, 0, 0, 9), 45);
+  assert.equal(arena.dot(w, x, 8, 0, 1), 9);
+  arena.axpy(2, w, 0, x, 0, 9);
+  assert.deepEqual(Array.from(x), [3, 5, 7, 9, 11, 13, 15, 17, 19]);
+});
+
+test('the arena refuses sizes above its cap and allocations past its end', () => {
+  assert.equal(SimdArena.create(2 ** 20, 2 ** 10), null);
+  const arena = SimdArena.create(100)!;
+  assert.ok(arena.holds(arena.f64(8)));
+  assert.ok(!arena.holds(new Float64Array(8)));
+  assert.throws(() => arena.f64(65536), /SIMD arena full/);
+});

@@ -1,0 +1,292 @@
+/**
+ * Float64-accurate SIMD kernels for peeling's inner loops: a float32 row times a float64 vector (dot), and a
+ * float64 vector plus a multiple of a float32 row (axpy), on WebAssembly's 128-bit SIMD (f64x2 lanes). The float32
+ * values are promoted exactly and every product and sum is float64, as in the plain JavaScript loops; only the
+ * order of the sums differs (eight partial sums), so results agree with them to float64 rounding.
+ *
+ * The module is a few hundred bytes, encoded here (no toolchain, no file, works in Node and in a browser tab),
+ * and reads one memory that the caller creates and fills: arrays live in it as views (see {@link SimdArena}).
+ */
+
+/** True when this runtime validates a WebAssembly module that uses 128-bit SIMD (Node 16.4+, current browsers). */
+export function simdAvailable(): boolean {
+  return moduleOrNull() !== null;
+}
+
+/**
+ * One WebAssembly memory with the kernels bound to it, and a bump allocator of typed views into it. The memory
+ * never grows after construction (growing would detach the views), so its size is given up front.
+ * @example
+ * const arena = SimdArena.create(4 * 3072 + 8 * 3072)!;
+ * const w = arena.f32(3072), x = arena.f64(3072);
+ * arena.dot(w, x, 0, 0, 3072); // Σ w[j]·x[j] in float64
+ */
+export class SimdArena {
+  private used = 0;
+
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly exports: KernelExports,
+  ) {}
+
+  /**
+   * An arena of at least `bytes` bytes (plus alignment slack), or null when SIMD WebAssembly is unavailable or the
+   * size is above `maxBytes` (default 1 GiB; WebAssembly memories stop at 4 GiB).
+   * @example const arena = SimdArena.create(1 << 20); if (!arena) useJavaScriptLoops();
+   */
+  static create(bytes: number, maxBytes = 2 ** 30): SimdArena | null {
+    const mod = moduleOrNull();
+    if (!mod || !(bytes >= 0) || bytes > maxBytes) return null;
+    const pages = Math.max(1, Math.ceil((bytes + 64 * 16) / 65536));
+    try {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      const instance = new WebAssembly.Instance(mod, { env: { mem: memory } });
+      return new SimdArena(memory, instance.exports as unknown as KernelExports);
+    } catch {
+      return null; // out of memory for the arena: the caller falls back to plain arrays
+    }
+  }
+
+  /** A zeroed Float32Array of `length` values inside the arena (16-byte aligned). */
+  f32(length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.take(length * 4), length);
+  }
+
+  /** A zeroed Float64Array of `length` values inside the arena (16-byte aligned). */
+  f64(length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(length * 8), length);
+  }
+
+  /** True when `a` is a view into this arena (the kernels read only such arrays). */
+  holds(a: Float32Array | Float64Array): boolean {
+    return a.buffer === this.memory.buffer;
+  }
+
+  /**
+   * Σ_{i < len} w[wAt + i]·x[xAt + i] in float64; both arrays must be views of this arena.
+   * @example arena.dot(w1t, x, r * d, 0, d); // row r of a row-major float32 matrix times x
+   */
+  dot(w: Float32Array, x: Float64Array, wAt: number, xAt: number, len: number): number {
+    return this.exports.dot(w.byteOffset + 4 * wAt, x.byteOffset + 8 * xAt, len);
+  }
+
+  /**
+   * y[yAt + i] += a·w[wAt + i] for i < len, in float64; both arrays must be views of this arena.
+   * @example arena.axpy(y_r, w2, r * h, z2, 0, h); // z₂ += y_r·W₂[r, :]
+   */
+  axpy(a: number, w: Float32Array, wAt: number, y: Float64Array, yAt: number, len: number): void {
+    this.exports.axpy(a, w.byteOffset + 4 * wAt, y.byteOffset + 8 * yAt, len);
+  }
+
+  private take(bytes: number): number {
+    const at = (this.used + 15) & ~15;
+    if (at + bytes > this.memory.buffer.byteLength) {
+      throw new RangeError(`SIMD arena full: ${at + bytes} bytes asked of ${this.memory.buffer.byteLength}`);
+    }
+    this.used = at + bytes;
+    return at;
+  }
+}
+
+interface KernelExports {
+  dot(w: number, x: number, n: number): number;
+  axpy(a: number, w: number, y: number, n: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function moduleOrNull(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = kernelModule();
+    compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+// ---- the module, encoded by hand (WebAssembly binary format 1 with the fixed-width SIMD proposal) ----
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+const op = {
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  get: 0x20,
+  set: 0x21,
+  f32Load: 0x2a,
+  f64Load: 0x2b,
+  f64Store: 0x39,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32And: 0x71,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  f64Add: 0xa0,
+  f64Mul: 0xa2,
+  f64PromoteF32: 0xbb,
+} as const;
+
+/** SIMD instructions: prefix 0xfd, then the opcode as unsigned LEB128. */
+const simd = {
+  load: (offset: number, align: number) => [0xfd, 0x00, align, ...uleb(offset)],
+  store: (offset: number, align: number) => [0xfd, 0x0b, align, ...uleb(offset)],
+  /** Lanes 2, 3 of an f32x4 moved to lanes 0, 1 (bytes 8–15 to 0–7). */
+  highToLow: [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15],
+  f64x2Splat: [0xfd, 0x14],
+  f64x2Extract: (lane: number) => [0xfd, 0x21, lane],
+  f64x2PromoteLow: [0xfd, 0x5f],
+  f64x2Add: [0xfd, ...uleb(0xf0)],
+  f64x2Mul: [0xfd, ...uleb(0xf2)],
+};
+
+function uleb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  return vec([...s].map((c) => [c.charCodeAt(0)]));
+}
+
+/** A function body: local declarations (one entry per local) then the code. */
+function body(locals: number[], code: number[]): number[] {
+  const decl = vec(locals.map((t) => [1, t]));
+  const inner = [...decl, ...code, op.end];
+  return [...uleb(inner.length), ...inner];
+}
+
+const get = (i: number) => [op.get, i];
+const set = (i: number) => [op.set, i];
+const i32 = (v: number) => [op.i32Const, ...sleb(v)];
+const addTo = (i: number, v: number) => [...get(i), ...i32(v), op.i32Add, ...set(i)];
+
+/** dot(w, x, n) → f64. Params 0 w, 1 x, 2 n; locals 3–6 accumulators, 7 v, 8 end, 9 s. */
+function dotBody(): number[] {
+  const [w, x, n, a0, a1, a2, a3, v, end, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  // acc += promote(lanes of v) · x[at..at+2]
+  const mac = (acc: number, high: boolean, xOff: number) => [
+    ...get(acc),
+    ...get(v),
+    ...(high ? [...get(v), ...simd.highToLow] : []),
+    ...simd.f64x2PromoteLow,
+    ...get(x),
+    ...simd.load(xOff, 3),
+    ...simd.f64x2Mul,
+    ...simd.f64x2Add,
+    ...set(acc),
+  ];
+  const code = [
+    // end = w + 32·⌊n/8⌋ (eight float32 values a step)
+    ...get(w), ...get(n), ...i32(3), op.i32ShrU, ...i32(5), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(w), ...simd.load(0, 2), ...set(v),
+    ...mac(a0, false, 0),
+    ...mac(a1, true, 16),
+    ...get(w), ...simd.load(16, 2), ...set(v),
+    ...mac(a2, false, 32),
+    ...mac(a3, true, 48),
+    ...addTo(w, 32), ...addTo(x, 64),
+    op.br, 0, op.end, op.end,
+    // s = the eight partial sums added
+    ...get(a0), ...get(a1), ...simd.f64x2Add, ...get(a2), ...get(a3), ...simd.f64x2Add, ...simd.f64x2Add, ...set(v),
+    ...get(v), ...simd.f64x2Extract(0), ...get(v), ...simd.f64x2Extract(1), op.f64Add, ...set(s),
+    // the last n mod 8 values one by one
+    ...get(n), ...i32(7), op.i32And, ...set(n),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(n), op.i32Eqz, op.brIf, 1,
+    ...get(s), ...get(w), op.f32Load, 2, 0, op.f64PromoteF32, ...get(x), op.f64Load, 3, 0, op.f64Mul, op.f64Add, ...set(s),
+    ...addTo(w, 4), ...addTo(x, 8), ...addTo(n, -1),
+    op.br, 0, op.end, op.end,
+    ...get(s),
+  ];
+  return body([V128, V128, V128, V128, V128, I32, F64], code);
+}
+
+/** axpy(a, w, y, n): y += a·w. Params 0 a, 1 w, 2 y, 3 n; locals 4 av, 5 v, 6 end. */
+function axpyBody(): number[] {
+  const [a, w, y, n, av, v, end] = [0, 1, 2, 3, 4, 5, 6];
+  const step = (high: boolean, off: number) => [
+    ...get(y),
+    ...get(y),
+    ...simd.load(off, 3),
+    ...get(v),
+    ...(high ? [...get(v), ...simd.highToLow] : []),
+    ...simd.f64x2PromoteLow,
+    ...get(av),
+    ...simd.f64x2Mul,
+    ...simd.f64x2Add,
+    ...simd.store(off, 3),
+  ];
+  const code = [
+    ...get(a), ...simd.f64x2Splat, ...set(av),
+    // end = w + 16·⌊n/4⌋ (four float32 values a step)
+    ...get(w), ...get(n), ...i32(2), op.i32ShrU, ...i32(4), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(w), ...simd.load(0, 2), ...set(v),
+    ...step(false, 0),
+    ...step(true, 16),
+    ...addTo(w, 16), ...addTo(y, 32),
+    op.br, 0, op.end, op.end,
+    ...get(n), ...i32(3), op.i32And, ...set(n),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(n), op.i32Eqz, op.brIf, 1,
+    ...get(y), ...get(y), op.f64Load, 3, 0, ...get(a), ...get(w), op.f32Load, 2, 0, op.f64PromoteF32, op.f64Mul, op.f64Add,
+    op.f64Store, 3, 0,
+    ...addTo(w, 4), ...addTo(y, 8), ...addTo(n, -1),
+    op.br, 0, op.end, op.end,
+  ];
+  return body([V128, V128, I32], code);
+}
+
+function kernelModule(): Uint8Array<ArrayBuffer> {
+  const types = section(1, vec([
+    [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[F64]])], // dot
+    [0x60, ...vec([[F64], [I32], [I32], [I32]]), ...vec([])], // axpy
+  ]));
+  const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
+  const funcs = section(3, vec([[0], [1]]));
+  const exports = section(7, vec([
+    [...name('dot'), 0x00, 0],
+    [...name('axpy'), 0x00, 1],
+  ]));
+  const code = section(10, vec([dotBody(), axpyBody()]));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
+}
