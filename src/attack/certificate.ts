@@ -45,7 +45,7 @@ export class Certifier {
   private xnorm = 0;
   private readonly delta: Float64Array;
   private readonly other: Float64Array;
-  private readonly dsupp: Uint32Array;
+  private readonly dsupp: Int32Array;
   private readonly z2: Float64Array;
   /** Units where δ₂ is non-zero. */
   private readonly sup: Int32Array;
@@ -76,7 +76,7 @@ export class Certifier {
     this.nzd = new Int32Array(s.h);
     this.dv = new Float64Array(s.h);
     this.z2c = new Float64Array(s.h);
-    this.dsupp = new Uint32Array(s.words);
+    this.dsupp = new Int32Array(s.words);
     this.step = gcd(7919, s.n) === 1 ? 7919 : 1;
     this.cx = s.w.factors ? new Float64Array(s.w.factors.rank) : null;
   }

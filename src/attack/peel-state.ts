@@ -61,8 +61,11 @@ export class PeelState {
   readonly noise2: Float64Array;
   /** Float error level of each row's residual bias gradient. */
   readonly noiseB: Float64Array;
-  /** Bit m of row r is set when ∇W₂[r, m] ≠ 0 in the update (the union of its firers' ReLU patterns). */
-  readonly supp: Uint32Array;
+  /**
+   * Bit m of row r is set when ∇W₂[r, m] ≠ 0 in the update (the union of its firers' ReLU patterns). Int32, not
+   * Uint32: V8 reads a Uint32 word above 2³¹ as a double, which made the cover test several times slower.
+   */
+  readonly supp: Int32Array;
   readonly activeRows: Int32Array;
   readonly modified: Uint8Array;
   /** The first read-out of every active row (whole, or read from the update on demand). */
@@ -90,7 +93,7 @@ export class PeelState {
     this.mass = new Float64Array(n);
     this.noise2 = new Float64Array(n);
     this.noiseB = new Float64Array(n);
-    this.supp = new Uint32Array(n * words);
+    this.supp = new Int32Array(n * words);
     this.modified = new Uint8Array(n);
     this.first = Array.isArray(candidates) ? eagerFirstRead(candidates, n) : candidates;
     this.cols = new Array<Float64Array | null>(n).fill(null);
@@ -125,21 +128,23 @@ export class PeelState {
    */
   residualColumn(r: number): Float64Array {
     let col = this.cols[r];
+    const d = this.d;
     if (!col) {
-      const d = this.d;
-      const x = this.first.row(r);
-      const b = this.grad.bias[r];
-      col = new Float64Array(d);
-      for (let j = 0; j < d; j++) col[j] = x[j] * b;
+      col = this.first.columnInto(r, new Float64Array(d));
       this.cols[r] = col;
     }
     const subs = this.subs[r];
     for (let t = this.applied[r]; t < subs.length; t++) {
       const { x: xa, nz } = this.inputs[subs[t]];
       const c = this.subCoef[r][t];
-      for (let q = 0; q < nz.length; q++) {
-        const j = nz[q];
-        col[j] -= c * xa[j];
+      if (nz.length > d >>> 1) {
+        // dense inputs (natural photos): a straight pass beats gathering the non-zeros
+        for (let j = 0; j < d; j++) col[j] -= c * xa[j];
+      } else {
+        for (let q = 0; q < nz.length; q++) {
+          const j = nz[q];
+          col[j] -= c * xa[j];
+        }
       }
     }
     this.applied[r] = subs.length;
@@ -158,7 +163,7 @@ export class PeelState {
       v = col[j];
       from = this.applied[r];
     } else {
-      v = this.first.value(r, j) * this.grad.bias[r];
+      v = this.first.columnValue(r, j);
       from = 0;
     }
     const subs = this.subs[r];
