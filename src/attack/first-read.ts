@@ -58,10 +58,17 @@ export function eagerFirstRead(candidates: Candidate[], neurons: number): FirstR
  * by ∇b_r only when read: half the memory of the float64 read-out (602 MB instead of 1.2 GB at 224×224×3 × 1000)
  * and one tiled pass over the kernel. Values are exactly `readOut`'s (the float32 value times 1/∇b_r in float64).
  * Checks every value is finite first (as `readOut` does), so peeling can trust them.
+ * `buffer`, when given and long enough, holds the columns (its old contents are overwritten).
  * @throws FedleakError SHAPE_MISMATCH when the arrays do not fit inputDim × neurons; NOT_FINITE for a NaN or ±∞.
  * @example const first = compactFirstRead(grad[0].data, grad[1].data, 150528, 1000);
  */
-export function compactFirstRead(kernel: Float32Array, bias: Float32Array, inputDim: number, neurons: number): FirstRead {
+export function compactFirstRead(
+  kernel: Float32Array,
+  bias: Float32Array,
+  inputDim: number,
+  neurons: number,
+  buffer?: Float32Array,
+): FirstRead {
   if (kernel.length !== inputDim * neurons || bias.length !== neurons) {
     throw new FedleakError(
       'SHAPE_MISMATCH',
@@ -81,7 +88,8 @@ export function compactFirstRead(kernel: Float32Array, bias: Float32Array, input
     }
   }
   const d = inputDim;
-  const cols = new Float32Array(active.length * d);
+  // A caller's buffer (peeling's workspace) spares the allocation and page faults of 12 MB per CIFAR-10 update.
+  const cols = buffer && buffer.length >= active.length * d ? buffer.subarray(0, active.length * d) : new Float32Array(active.length * d);
   // Tiles of 16 rows × 256 values, each row's run written contiguously: the writes then touch 16 pages at a time,
   // not one page per value (2–4× faster than square tiles on CIFAR-10's 3072 × 1000 layer).
   let sum = 0;

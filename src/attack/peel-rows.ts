@@ -77,7 +77,7 @@ export function peelRows(
     const { levels, gridTolerance } = cfg;
     for (let j = 0; j < d; j++) {
       const v = x[j] * levels;
-      const k = Math.round(v);
+      const k = nearest(v);
       if (!(Math.abs(v - k) <= gridTolerance) || k < 0 || k > levels) return false;
       q[j] = k;
     }
@@ -89,7 +89,7 @@ export function peelRows(
     const s = inv * levels;
     for (let j = 0; j < d; j++) {
       const v = col[j] * s;
-      const k = Math.round(v);
+      const k = nearest(v);
       if (!(Math.abs(v - k) <= gridTolerance) || k < 0 || k > levels) return false;
       q[j] = k;
     }
@@ -100,7 +100,7 @@ export function peelRows(
     const inv = cfg.levels / s.rb[r];
     for (let t = 0; t < probes.length; t++) {
       const v = s.residualValue(r, probes[t]) * inv;
-      if (!(Math.abs(v - Math.round(v)) <= cfg.gridTolerance)) return false;
+      if (!(Math.abs(v - nearest(v)) <= cfg.gridTolerance)) return false;
     }
     return true;
   };
@@ -108,7 +108,7 @@ export function peelRows(
   const probeFirst = (r: number): boolean => {
     for (let t = 0; t < probes.length; t++) {
       const v = first.value(r, probes[t]) * cfg.levels;
-      if (!(Math.abs(v - Math.round(v)) <= cfg.gridTolerance)) return false;
+      if (!(Math.abs(v - nearest(v)) <= cfg.gridTolerance)) return false;
     }
     return true;
   };
@@ -206,9 +206,19 @@ export function peelRows(
 /** Values of a residual row tested for the grid before it is read whole. */
 const PROBES = 32;
 
+/**
+ * The integer nearest v for v in [0, 2³¹) (ties up, as Math.round); elsewhere some integer at least ½ away from v,
+ * which every grid test rejects as Math.round's would (the tolerance is below ½). Cheaper than Math.round in V8.
+ */
+function nearest(v: number): number {
+  return (v + 0.5) | 0;
+}
+
+/** FNV-1a over at most 256 spread-out values of q: enough to bucket read-outs (`equal` compares them whole). */
 function fnv(q: Uint16Array): number {
   let h = 0x811c9dc5;
-  for (let j = 0; j < q.length; j++) {
+  const step = Math.max(1, q.length >>> 8);
+  for (let j = 0; j < q.length; j += step) {
     h ^= q[j];
     h = Math.imul(h, 0x01000193);
   }

@@ -1,6 +1,7 @@
 /** What peeling knows about each first-layer row: its state, residual gradients and the inputs subtracted from it. */
 import type { Candidate } from '../types.js';
-import type { PeelGradient, PeelWeights } from './peel-types.js';
+import type { PeelGradient, PeelWeights, PeelWorkspace } from './peel-types.js';
+import type { SimdArena } from '../tensor/simd.js';
 import { eagerFirstRead, type FirstRead } from './first-read.js';
 
 /** No input fired the row (its bias gradient is 0). */
@@ -77,6 +78,9 @@ export class PeelState {
   private readonly subCoef: number[][];
   private readonly subAct: number[][];
   private readonly inputs: Subtraction[] = [];
+  /** The SIMD kernels' memory and the room in it for columns and inputs, when the weights have them. */
+  private readonly arena: SimdArena | null;
+  private readonly work: PeelWorkspace | null;
 
   constructor(
     readonly w: PeelWeights,
@@ -102,6 +106,8 @@ export class PeelState {
     this.subCoef = Array.from({ length: n }, () => []);
     this.subAct = Array.from({ length: n }, () => []);
     this.activeRows = this.first.rows;
+    this.arena = w.kernels?.arena ?? null;
+    this.work = w.kernels?.workspace ?? null;
     const { bias, kernel1: k1 } = grad;
     // The float32 bits, so that "≠ 0" (−0 counts as 0) is integer arithmetic without a branch: about half of a
     // row's entries are 0 in no pattern, which a branch would mispredict half the time.
@@ -130,7 +136,7 @@ export class PeelState {
     let col = this.cols[r];
     const d = this.d;
     if (!col) {
-      col = this.first.columnInto(r, new Float64Array(d));
+      col = this.first.columnInto(r, this.work ? this.work.cols.subarray(r * d, (r + 1) * d) : new Float64Array(d));
       this.cols[r] = col;
     }
     const subs = this.subs[r];
@@ -138,8 +144,9 @@ export class PeelState {
       const { x: xa, nz } = this.inputs[subs[t]];
       const c = this.subCoef[r][t];
       if (nz.length > d >>> 1) {
-        // dense inputs (natural photos): a straight pass beats gathering the non-zeros
-        for (let j = 0; j < d; j++) col[j] -= c * xa[j];
+        // dense inputs (natural photos): a straight pass beats gathering the non-zeros, in SIMD when it can
+        if (this.arena && this.work && this.arena.holds(xa)) this.arena.axpy(-c, xa, 0, col, 0, d);
+        else for (let j = 0; j < d; j++) col[j] -= c * xa[j];
       } else {
         for (let q = 0; q < nz.length; q++) {
           const j = nz[q];
@@ -185,10 +192,12 @@ export class PeelState {
     const k1 = this.grad.kernel1;
     for (let m = 0, o = r * h; m < h; m++) out[m] = k1[o + m];
     const subs = this.subs[r];
+    const simd = this.arena && this.work && this.arena.holds(out) ? this.arena : null;
     for (let t = 0; t < subs.length; t++) {
       const da = this.inputs[subs[t]].delta;
       const ya = this.subAct[r][t];
-      for (let m = 0; m < h; m++) out[m] -= ya * da[m];
+      if (simd && simd.holds(da)) simd.axpy64(-ya, da, 0, out, 0, h);
+      else for (let m = 0; m < h; m++) out[m] -= ya * da[m];
     }
     for (let m = 0; m < h; m++) out[m] /= y;
     return out;
@@ -206,6 +215,15 @@ export class PeelState {
   /** Subtracts a certified input from the open rows it fires (bias now; columns lazily when read). */
   subtract(s: Subtraction): void {
     const a = this.inputs.length;
+    const work = this.work;
+    if (work && a < this.n) {
+      // into the kernels' memory, where the SIMD loops can read them
+      const x = work.xs.subarray(a * this.d, (a + 1) * this.d);
+      const delta = work.deltas.subarray(a * this.h, (a + 1) * this.h);
+      x.set(s.x);
+      delta.set(s.delta);
+      s = { ...s, x, delta };
+    }
     this.inputs.push(s);
     let big = 0;
     for (let m = 0; m < this.h; m++) big = Math.max(big, Math.abs(s.delta[m]));

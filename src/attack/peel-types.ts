@@ -45,6 +45,23 @@ export interface PeelKernels {
   x: Float64Array;
   delta: Float64Array;
   z2: Float64Array;
+  /** A second δ₂-sized vector (other rows' δ₂ in the agreement check). */
+  other: Float64Array;
+  /** Room for one peeling's residual columns and subtracted inputs, when it fits (see PeelWorkspace). */
+  workspace: PeelWorkspace | null;
+}
+
+/**
+ * Where peeling keeps, inside the kernels' memory, row r's residual column (`cols`, inputDim values at r·inputDim)
+ * and subtracted input a's float32 values and δ₂ (`xs` at a·inputDim, `deltas` at a·width); at most `neurons`
+ * inputs. Reused by each peeling on the same weights.
+ */
+export interface PeelWorkspace {
+  /** The first read-out's columns (see compactFirstRead). */
+  first: Float32Array;
+  cols: Float64Array;
+  xs: Float32Array;
+  deltas: Float64Array;
 }
 
 /**

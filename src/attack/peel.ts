@@ -123,7 +123,7 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
       }
       // The first read-out stays float32 columns until a row is read whole: singletons and the rows peeling
       // changes. Most rows end resolved (their candidate is the certified input), so most are never converted.
-      const first = compactFirstRead(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons);
+      const first = compactFirstRead(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons, w.kernels?.workspace?.first);
       const active = first.rows.length;
       const t1 = performance.now();
       const batchSize = Number.isInteger(update.numExamples) && update.numExamples > 0 ? update.numExamples : 0;
@@ -201,7 +201,12 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   const f = factors ? checkFactors(factors, d, n) : undefined;
   // The layers go into a WebAssembly memory when SIMD is there: the certificate's dot products then run 4–5×
   // faster than JavaScript loops (bench/simd.ts). Otherwise plain arrays and the same loops in JavaScript.
-  const arena = SimdArena.create(4 * (d * n + n * h + (f ? f.rank * d : 0)) + 8 * (d + 2 * h), MAX_ARENA_BYTES);
+  const layerBytes = 4 * (d * n + n * h + (f ? f.rank * d : 0)) + 8 * (d + 3 * h);
+  // Room for one peeling's residual columns and inputs (85 MB in all at CIFAR-10 size, 1.2 GB a column set at
+  // ImageNet size, where it is left out and those loops stay in JavaScript).
+  const workBytes = 8 * n * d + 8 * n * d + 8 * n * h;
+  const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
+  const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
   const w1t = arena ? arena.f32(d * n) : new Float32Array(d * n);
   const B = 64;
   for (let j0 = 0; j0 < d; j0 += B) {
@@ -226,7 +231,12 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
     c.set(f.c);
     inArena = { ...f, c };
   }
-  const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h) };
+  const workspace = withWork
+    ? { first: arena.f32(n * d), cols: arena.f64(n * d), xs: arena.f32(n * d), deltas: arena.f64(n * h) }
+    : null;
+  // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
+  if (workspace) for (const a of Object.values(workspace)) a.fill(0);
+  const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h), other: arena.f64(h), workspace };
   return { ...common, w2, w1t, w1norm, kernels, ...(inArena ? { factors: inArena } : {}) };
 }
 

@@ -33,6 +33,19 @@ test('dot and axpy agree with float64 JavaScript loops, for every length mod 8 a
   }
 });
 
+test('axpy64 adds a multiple of a float64 vector exactly as the JavaScript loop does', () => {
+  const arena = SimdArena.create(8 * 128)!;
+  const w = arena.f64(40);
+  const y = arena.f64(40);
+  const rng = new Rng(9);
+  for (let i = 0; i < 40; i++) w[i] = rng.normal();
+  for (let len = 0; len <= 21; len++) {
+    y.fill(0.25);
+    arena.axpy64(0.75, w, 3, y, 1, len);
+    for (let i = 0; i < 40; i++) assert.equal(y[i], i >= 1 && i < 1 + len ? 0.25 + 0.75 * w[3 + i - 1] : 0.25, `len ${len}: y[${i}]`);
+  }
+});
+
 test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
   const arena = SimdArena.create(1024)!;
   const w = arena.f32(9);

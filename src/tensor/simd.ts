@@ -2,7 +2,7 @@
  * Float64-accurate SIMD kernels for peeling's inner loops: a float32 row times a float64 vector (dot), and a
  * float64 vector plus a multiple of a float32 row (axpy), on WebAssembly's 128-bit SIMD (f64x2 lanes). The float32
  * values are promoted exactly and every product and sum is float64, as in the plain JavaScript loops; only the
- * order of the sums differs (eight partial sums), so results agree with them to float64 rounding.
+ * order of the sums differs (sixteen partial sums), so results agree with them to float64 rounding.
  *
  * The module is a few hundred bytes, encoded here (no toolchain, no file, works in Node and in a browser tab),
  * and reads one memory that the caller creates and fills: arrays live in it as views (see {@link SimdArena}).
@@ -78,6 +78,14 @@ export class SimdArena {
     this.exports.axpy(a, w.byteOffset + 4 * wAt, y.byteOffset + 8 * yAt, len);
   }
 
+  /**
+   * y[yAt + i] += a·w[wAt + i] for i < len, both float64; both arrays must be views of this arena.
+   * @example arena.axpy64(-y_a, delta_a, 0, out, 0, h); // out −= y_a·δ₂(a)
+   */
+  axpy64(a: number, w: Float64Array, wAt: number, y: Float64Array, yAt: number, len: number): void {
+    this.exports.axpy64(a, w.byteOffset + 8 * wAt, y.byteOffset + 8 * yAt, len);
+  }
+
   private take(bytes: number): number {
     const at = (this.used + 15) & ~15;
     if (at + bytes > this.memory.buffer.byteLength) {
@@ -91,6 +99,7 @@ export class SimdArena {
 interface KernelExports {
   dot(w: number, x: number, n: number): number;
   axpy(a: number, w: number, y: number, n: number): void;
+  axpy64(a: number, w: number, y: number, n: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -196,12 +205,17 @@ const set = (i: number) => [op.set, i];
 const i32 = (v: number) => [op.i32Const, ...sleb(v)];
 const addTo = (i: number, v: number) => [...get(i), ...i32(v), op.i32Add, ...set(i)];
 
-/** dot(w, x, n) → f64. Params 0 w, 1 x, 2 n; locals 3–6 accumulators, 7 v, 8 end, 9 s. */
+/**
+ * dot(w, x, n) → f64. Params 0 w, 1 x, 2 n; locals 3–10 accumulators, 11 v, 12 end, 13 s. Sixteen float32 values
+ * a step into eight f64x2 partial sums: fewer would leave the loop waiting on the adds' latency.
+ */
 function dotBody(): number[] {
-  const [w, x, n, a0, a1, a2, a3, v, end, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  // acc += promote(lanes of v) · x[at..at+2]
-  const mac = (acc: number, high: boolean, xOff: number) => [
-    ...get(acc),
+  const [w, x, n] = [0, 1, 2];
+  const acc = [3, 4, 5, 6, 7, 8, 9, 10];
+  const [v, end, s] = [11, 12, 13];
+  // acc += promote(two lanes of v) · x[at..at+2]
+  const mac = (a: number, high: boolean, xOff: number) => [
+    ...get(a),
     ...get(v),
     ...(high ? [...get(v), ...simd.highToLow] : []),
     ...simd.f64x2PromoteLow,
@@ -209,26 +223,28 @@ function dotBody(): number[] {
     ...simd.load(xOff, 3),
     ...simd.f64x2Mul,
     ...simd.f64x2Add,
-    ...set(acc),
+    ...set(a),
+  ];
+  const quad = (k: number) => [
+    ...get(w), ...simd.load(16 * k, 2), ...set(v),
+    ...mac(acc[2 * k], false, 32 * k),
+    ...mac(acc[2 * k + 1], true, 32 * k + 16),
   ];
   const code = [
-    // end = w + 32·⌊n/8⌋ (eight float32 values a step)
-    ...get(w), ...get(n), ...i32(3), op.i32ShrU, ...i32(5), op.i32Shl, op.i32Add, ...set(end),
+    // end = w + 64·⌊n/16⌋ (sixteen float32 values a step)
+    ...get(w), ...get(n), ...i32(4), op.i32ShrU, ...i32(6), op.i32Shl, op.i32Add, ...set(end),
     op.block, 0x40, op.loop, 0x40,
     ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(w), ...simd.load(0, 2), ...set(v),
-    ...mac(a0, false, 0),
-    ...mac(a1, true, 16),
-    ...get(w), ...simd.load(16, 2), ...set(v),
-    ...mac(a2, false, 32),
-    ...mac(a3, true, 48),
-    ...addTo(w, 32), ...addTo(x, 64),
+    ...quad(0), ...quad(1), ...quad(2), ...quad(3),
+    ...addTo(w, 64), ...addTo(x, 128),
     op.br, 0, op.end, op.end,
-    // s = the eight partial sums added
-    ...get(a0), ...get(a1), ...simd.f64x2Add, ...get(a2), ...get(a3), ...simd.f64x2Add, ...simd.f64x2Add, ...set(v),
+    // s = the sixteen partial sums added
+    ...get(acc[0]), ...get(acc[1]), ...simd.f64x2Add, ...get(acc[2]), ...get(acc[3]), ...simd.f64x2Add, ...simd.f64x2Add,
+    ...get(acc[4]), ...get(acc[5]), ...simd.f64x2Add, ...get(acc[6]), ...get(acc[7]), ...simd.f64x2Add, ...simd.f64x2Add,
+    ...simd.f64x2Add, ...set(v),
     ...get(v), ...simd.f64x2Extract(0), ...get(v), ...simd.f64x2Extract(1), op.f64Add, ...set(s),
-    // the last n mod 8 values one by one
-    ...get(n), ...i32(7), op.i32And, ...set(n),
+    // the last n mod 16 values one by one
+    ...get(n), ...i32(15), op.i32And, ...set(n),
     op.block, 0x40, op.loop, 0x40,
     ...get(n), op.i32Eqz, op.brIf, 1,
     ...get(s), ...get(w), op.f32Load, 2, 0, op.f64PromoteF32, ...get(x), op.f64Load, 3, 0, op.f64Mul, op.f64Add, ...set(s),
@@ -236,7 +252,7 @@ function dotBody(): number[] {
     op.br, 0, op.end, op.end,
     ...get(s),
   ];
-  return body([V128, V128, V128, V128, V128, I32, F64], code);
+  return body([V128, V128, V128, V128, V128, V128, V128, V128, V128, I32, F64], code);
 }
 
 /** axpy(a, w, y, n): y += a·w. Params 0 a, 1 w, 2 y, 3 n; locals 4 av, 5 v, 6 end. */
@@ -276,17 +292,45 @@ function axpyBody(): number[] {
   return body([V128, V128, I32], code);
 }
 
+/** axpy64(a, w, y, n): y += a·w, all float64. Params 0 a, 1 w, 2 y, 3 n; locals 4 av, 5 end. */
+function axpy64Body(): number[] {
+  const [a, w, y, n, av, end] = [0, 1, 2, 3, 4, 5];
+  const step = (off: number) => [
+    ...get(y), ...get(y), ...simd.load(off, 3), ...get(w), ...simd.load(off, 3), ...get(av), ...simd.f64x2Mul, ...simd.f64x2Add,
+    ...simd.store(off, 3),
+  ];
+  const code = [
+    ...get(a), ...simd.f64x2Splat, ...set(av),
+    // end = w + 32·⌊n/4⌋ (four float64 values a step)
+    ...get(w), ...get(n), ...i32(2), op.i32ShrU, ...i32(5), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
+    ...step(0),
+    ...step(16),
+    ...addTo(w, 32), ...addTo(y, 32),
+    op.br, 0, op.end, op.end,
+    ...get(n), ...i32(3), op.i32And, ...set(n),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(n), op.i32Eqz, op.brIf, 1,
+    ...get(y), ...get(y), op.f64Load, 3, 0, ...get(a), ...get(w), op.f64Load, 3, 0, op.f64Mul, op.f64Add, op.f64Store, 3, 0,
+    ...addTo(w, 8), ...addTo(y, 8), ...addTo(n, -1),
+    op.br, 0, op.end, op.end,
+  ];
+  return body([V128, I32], code);
+}
+
 function kernelModule(): Uint8Array<ArrayBuffer> {
   const types = section(1, vec([
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[F64]])], // dot
     [0x60, ...vec([[F64], [I32], [I32], [I32]]), ...vec([])], // axpy
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1]]));
+  const funcs = section(3, vec([[0], [1], [1]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
+    [...name('axpy64'), 0x00, 2],
   ]));
-  const code = section(10, vec([dotBody(), axpyBody()]));
+  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body()]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
