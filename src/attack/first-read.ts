@@ -1,6 +1,19 @@
 /** The first read-out of an update's active rows for peeling: as float64 candidates, or compact float32 columns. */
 import type { Candidate } from '../types.js';
 import { FedleakError } from '../errors.js';
+import type { SimdArena } from '../tensor/simd.js';
+
+/**
+ * Room inside a SIMD arena for `compactFirstRead`: `raw` takes a copy of the kernel (inputDim × neurons), `cols`
+ * the transposed active rows plus one spare row ((neurons + 1) × inputDim), `table` one address per neuron.
+ * @example compactFirstRead(kernel, bias, d, n, { arena, raw: arena.f32(d * n), cols: arena.f32((n + 1) * d), table: arena.i32(n) });
+ */
+export interface FirstReadSpace {
+  arena: SimdArena;
+  raw: Float32Array;
+  cols: Float32Array;
+  table: Int32Array;
+}
 
 /**
  * Row r's first read-out x = ∇W[:, r] / ∇b_r, for the active rows of a first layer. Peeling reads a few values of
@@ -58,7 +71,8 @@ export function eagerFirstRead(candidates: Candidate[], neurons: number): FirstR
  * by ∇b_r only when read: half the memory of the float64 read-out (602 MB instead of 1.2 GB at 224×224×3 × 1000)
  * and one tiled pass over the kernel. Values are exactly `readOut`'s (the float32 value times 1/∇b_r in float64).
  * Checks every value is finite first (as `readOut` does), so peeling can trust them.
- * `buffer`, when given and long enough, holds the columns (its old contents are overwritten).
+ * `space`, when given, holds the columns (its old contents are overwritten) and the transposition runs in SIMD
+ * blocks (about 3× faster on CIFAR-10's 3072 × 1000 layer, the copy into the arena included).
  * @throws FedleakError SHAPE_MISMATCH when the arrays do not fit inputDim × neurons; NOT_FINITE for a NaN or ±∞.
  * @example const first = compactFirstRead(grad[0].data, grad[1].data, 150528, 1000);
  */
@@ -67,7 +81,7 @@ export function compactFirstRead(
   bias: Float32Array,
   inputDim: number,
   neurons: number,
-  buffer?: Float32Array,
+  space?: FirstReadSpace,
 ): FirstRead {
   if (kernel.length !== inputDim * neurons || bias.length !== neurons) {
     throw new FedleakError(
@@ -88,8 +102,21 @@ export function compactFirstRead(
     }
   }
   const d = inputDim;
-  // A caller's buffer (peeling's workspace) spares the allocation and page faults of 12 MB per CIFAR-10 update.
-  const cols = buffer && buffer.length >= active.length * d ? buffer.subarray(0, active.length * d) : new Float32Array(active.length * d);
+  const fits = space && space.raw.length >= d * neurons && space.cols.length >= (neurons + 1) * d && space.table.length >= neurons;
+  const cols = fits ? space.cols.subarray(0, active.length * d) : new Float32Array(active.length * d);
+  if (fits && d % 4 === 0 && neurons % 4 === 0) {
+    const { arena, raw, table } = space;
+    raw.set(kernel);
+    // inactive columns go to the spare row after the active ones
+    for (let i = 0; i < neurons; i++) table[i] = arena.byteAddress(space.cols, (slot[i] >= 0 ? slot[i] : neurons) * d);
+    let flag = 0;
+    for (let i0 = 0; i0 < neurons; i0 += TILE_ROWS) flag += arena.transposeColumns(raw, neurons, d, table, i0, Math.min(neurons, i0 + TILE_ROWS));
+    if (Number.isNaN(flag)) {
+      const k = kernel.findIndex((v) => !Number.isFinite(v));
+      notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
+    }
+    return columnsRead(active, cols, inv, slot, d);
+  }
   // Tiles of 16 rows × 256 values, each row's run written contiguously: the writes then touch 16 pages at a time,
   // not one page per value (2–4× faster than square tiles on CIFAR-10's 3072 × 1000 layer).
   let sum = 0;
@@ -127,6 +154,11 @@ export function compactFirstRead(
     const k = kernel.findIndex((v) => !Number.isFinite(v));
     notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
   }
+  return columnsRead(active, cols, inv, slot, d);
+}
+
+/** The FirstRead over transposed columns `cols` (row slot[r] is row r's), each divided by ∇b_r when read. */
+function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, slot: Int32Array, d: number): FirstRead {
   const readInto = (r: number, out: Float64Array): Float64Array => {
     const s = inv[r];
     for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k] * s;

@@ -57,8 +57,14 @@ export interface PeelKernels {
  * inputs. Reused by each peeling on the same weights.
  */
 export interface PeelWorkspace {
-  /** The first read-out's columns (see compactFirstRead). */
+  /** The update's first-layer kernel gradient, copied in (see compactFirstRead's FirstReadSpace). */
+  raw: Float32Array;
+  /** The first read-out's columns, (neurons + 1) × inputDim (see compactFirstRead). */
   first: Float32Array;
+  table: Int32Array;
+  /** The update's second-layer kernel gradient, copied in, and its rows' non-zero bits (PeelState.supp). */
+  kernel1: Float32Array;
+  supp: Int32Array;
   cols: Float64Array;
   xs: Float32Array;
   deltas: Float64Array;

@@ -123,7 +123,9 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
       }
       // The first read-out stays float32 columns until a row is read whole: singletons and the rows peeling
       // changes. Most rows end resolved (their candidate is the certified input), so most are never converted.
-      const first = compactFirstRead(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons, w.kernels?.workspace?.first);
+      const work = w.kernels?.workspace;
+      const space = work ? { arena: w.kernels!.arena, raw: work.raw, cols: work.first, table: work.table } : undefined;
+      const first = compactFirstRead(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons, space);
       const active = first.rows.length;
       const t1 = performance.now();
       const batchSize = Number.isInteger(update.numExamples) && update.numExamples > 0 ? update.numExamples : 0;
@@ -204,7 +206,8 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   const layerBytes = 4 * (d * n + n * h + (f ? f.rank * d : 0)) + 8 * (d + 3 * h);
   // Room for one peeling's residual columns and inputs (85 MB in all at CIFAR-10 size, 1.2 GB a column set at
   // ImageNet size, where it is left out and those loops stay in JavaScript).
-  const workBytes = 8 * n * d + 8 * n * d + 8 * n * h;
+  const words = (h + 31) >>> 5;
+  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 1) + 64 * 6;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
   const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
   const w1t = arena ? arena.f32(d * n) : new Float32Array(d * n);
@@ -232,7 +235,16 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
     inArena = { ...f, c };
   }
   const workspace = withWork
-    ? { first: arena.f32(n * d), cols: arena.f64(n * d), xs: arena.f32(n * d), deltas: arena.f64(n * h) }
+    ? {
+        raw: arena.f32(n * d),
+        first: arena.f32((n + 1) * d),
+        table: arena.i32(n),
+        cols: arena.f64(n * d),
+        xs: arena.f32(n * d),
+        deltas: arena.f64(n * h),
+        kernel1: arena.f32(n * h),
+        supp: arena.i32(n * words),
+      }
     : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
   if (workspace) for (const a of Object.values(workspace)) a.fill(0);

@@ -46,6 +46,46 @@ test('axpy64 adds a multiple of a float64 vector exactly as the JavaScript loop 
   }
 });
 
+test('nonZeroBits sets bit k of word w for each non-zero value, −0 and 0 left out, for every length', () => {
+  const arena = SimdArena.create(4 * 200 + 4 * 16)!;
+  const src = arena.f32(200);
+  const out = arena.i32(16);
+  const rng = new Rng(11);
+  for (let i = 0; i < 200; i++) src[i] = rng.uniform() < 0.5 ? 0 : rng.uniform() < 0.1 ? -0 : rng.normal();
+  src[3] = -0;
+  src[4] = 1e-40; // subnormal: not zero
+  for (const [at, len] of [[0, 200], [5, 31], [7, 64], [1, 1], [0, 0], [9, 100]]) {
+    out.fill(-1);
+    arena.nonZeroBits(src, at, out, 0, len);
+    for (let w = 0; w < Math.ceil(len / 32); w++) {
+      let want = 0;
+      for (let k = 0; k < 32 && 32 * w + k < len; k++) if (src[at + 32 * w + k] !== 0) want |= 1 << k;
+      assert.equal(out[w], want, `len ${len} at ${at}: word ${w}`);
+    }
+    assert.equal(out[Math.ceil(len / 32)], -1, 'writes nothing past its last word');
+  }
+});
+
+test('transposeColumns writes each chosen column into the row its table names and flags non-finite values', () => {
+  const rows = 8;
+  const n = 12;
+  const arena = SimdArena.create(4 * (rows * n + 5 * rows + n) + 256)!;
+  const src = arena.f32(rows * n);
+  for (let k = 0; k < src.length; k++) src[k] = k + 0.5;
+  const dst = arena.f32(5 * rows); // four destination rows and a trash row
+  const table = arena.i32(n);
+  // columns 4–7 go to destination rows 2, 0, trash, 1; columns 8–11 to 3, trash, trash, trash
+  const where = [2, 0, 4, 1, 3, 4, 4, 4];
+  for (let i = 4; i < 12; i++) table[i] = arena.byteAddress(dst, where[i - 4] * rows);
+  assert.equal(arena.transposeColumns(src, n, rows, table, 4, 12), 0);
+  for (const [col, row] of [[4, 2], [5, 0], [7, 1], [8, 3]]) {
+    for (let j = 0; j < rows; j++) assert.equal(dst[row * rows + j], src[j * n + col], `column ${col} value ${j}`);
+  }
+  src[5 * n + 9] = Infinity;
+  assert.ok(Number.isNaN(arena.transposeColumns(src, n, rows, table, 8, 12)), 'an infinite value is flagged');
+  assert.equal(arena.transposeColumns(src, n, rows, table, 4, 8), 0, 'columns without it are not');
+});
+
 test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
   const arena = SimdArena.create(1024)!;
   const w = arena.f32(9);

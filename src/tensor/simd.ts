@@ -57,8 +57,13 @@ export class SimdArena {
     return new Float64Array(this.memory.buffer, this.take(length * 8), length);
   }
 
+  /** A zeroed Int32Array of `length` values inside the arena (16-byte aligned). */
+  i32(length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.take(length * 4), length);
+  }
+
   /** True when `a` is a view into this arena (the kernels read only such arrays). */
-  holds(a: Float32Array | Float64Array): boolean {
+  holds(a: Float32Array | Float64Array | Int32Array): boolean {
     return a.buffer === this.memory.buffer;
   }
 
@@ -86,6 +91,31 @@ export class SimdArena {
     this.exports.axpy64(a, w.byteOffset + 8 * wAt, y.byteOffset + 8 * yAt, len);
   }
 
+  /**
+   * Bit k of out[outAt + w] set when src[srcAt + 32w + k] ≠ 0 (−0 counts as 0), for the ⌈len/32⌉ words; both
+   * arrays must be views of this arena.
+   * @example arena.nonZeroBits(kernel1, r * h, supp, r * words, h); // row r's non-zero pattern
+   */
+  nonZeroBits(src: Float32Array, srcAt: number, out: Int32Array, outAt: number, len: number): void {
+    this.exports.nzmask(src.byteOffset + 4 * srcAt, out.byteOffset + 4 * outAt, len);
+  }
+
+  /**
+   * For a [rows × n] float32 matrix `src` (row-major) and i in [i0, i1): writes column i into the float32 array at
+   * byte address table[i] (rows values), by 4 × 4 SIMD blocks; rows, i0 and i1 must be multiples of 4. Returns
+   * NaN when a value read was not finite, else 0. `src` and `table` must be views of this arena, and so must every
+   * address in the table (`byteAddress` gives them).
+   * @example arena.transposeColumns(kernel, n, d, table, 0, 16); // columns 0–15 to the rows the table names
+   */
+  transposeColumns(src: Float32Array, n: number, rows: number, table: Int32Array, i0: number, i1: number): number {
+    return this.exports.transpose(src.byteOffset, n, rows, table.byteOffset, i0, i1);
+  }
+
+  /** The byte address of a[at] inside the arena (for the transpose's table). */
+  byteAddress(a: Float32Array, at: number): number {
+    return a.byteOffset + 4 * at;
+  }
+
   private take(bytes: number): number {
     const at = (this.used + 15) & ~15;
     if (at + bytes > this.memory.buffer.byteLength) {
@@ -100,6 +130,8 @@ interface KernelExports {
   dot(w: number, x: number, n: number): number;
   axpy(a: number, w: number, y: number, n: number): void;
   axpy64(a: number, w: number, y: number, n: number): void;
+  nzmask(src: number, dst: number, n: number): void;
+  transpose(src: number, n: number, d: number, table: number, i0: number, i1: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -131,7 +163,14 @@ const op = {
   f32Load: 0x2a,
   f64Load: 0x2b,
   f64Store: 0x39,
+  i32Load: 0x28,
+  i32Store: 0x36,
   i32Const: 0x41,
+  f32Const: 0x43,
+  f32Ne: 0x5c,
+  i32Mul: 0x6c,
+  i32Or: 0x72,
+  f32Add: 0x92,
   i32Eqz: 0x45,
   i32GeU: 0x4f,
   i32Add: 0x6a,
@@ -154,6 +193,14 @@ const simd = {
   f64x2Extract: (lane: number) => [0xfd, 0x21, lane],
   f64x2PromoteLow: [0xfd, 0x5f],
   f64x2Add: [0xfd, ...uleb(0xf0)],
+  zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  /** Lanes (p, q, r, s) of the eight f32 lanes of two vectors (0–3 the first's, 4–7 the second's). */
+  pick: (...lanes: number[]) => [0xfd, 0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])],
+  f32x4Extract: (lane: number) => [0xfd, 0x1f, lane],
+  f32x4Ne: [0xfd, 0x42],
+  f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
+  i32x4Bitmask: [0xfd, ...uleb(0xa4)],
   f64x2Mul: [0xfd, ...uleb(0xf2)],
 };
 
@@ -319,18 +366,112 @@ function axpy64Body(): number[] {
   return body([V128, I32], code);
 }
 
+/**
+ * nzmask(src, dst, n): bit k of word w of dst is set when src[32w + k] ≠ 0 (−0 counts as 0), for ⌈n/32⌉ words.
+ * Params 0 src, 1 dst, 2 n; locals 3 zero, 4 end, 5 bits, 6 k.
+ */
+function nzmaskBody(): number[] {
+  const [src, dst, n, zero, end, bits, k] = [0, 1, 2, 3, 4, 5, 6];
+  const four = (q: number) => [
+    ...get(src), ...simd.load(16 * q, 2), ...get(zero), ...simd.f32x4Ne, ...simd.i32x4Bitmask,
+    ...(q > 0 ? [...i32(4 * q), op.i32Shl, op.i32Or] : []),
+  ];
+  const code = [
+    ...simd.zero, ...set(zero),
+    // end = src + 128·⌊n/32⌋ (one word of 32 float32 values a step)
+    ...get(src), ...get(n), ...i32(5), op.i32ShrU, ...i32(7), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(dst),
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap(four),
+    op.i32Store, 2, 0,
+    ...addTo(src, 128), ...addTo(dst, 4),
+    op.br, 0, op.end, op.end,
+    // the last n mod 32 values into one more word
+    ...get(n), ...i32(31), op.i32And, ...set(n),
+    op.block, 0x40,
+    ...get(n), op.i32Eqz, op.brIf, 0,
+    op.block, 0x40, op.loop, 0x40,
+    ...get(k), ...get(n), op.i32GeU, op.brIf, 1,
+    ...get(bits), ...get(src), op.f32Load, 2, 0, op.f32Const, 0, 0, 0, 0, op.f32Ne, ...get(k), op.i32Shl, op.i32Or, ...set(bits),
+    ...addTo(src, 4), ...addTo(k, 1),
+    op.br, 0, op.end, op.end,
+    ...get(dst), ...get(bits), op.i32Store, 2, 0,
+    op.end,
+  ];
+  return body([V128, I32, I32, I32], code);
+}
+
+/**
+ * transpose(src, n, d, table, i0, i1) → f64: for j < d and i0 ≤ i < i1 (d, i0, i1 multiples of 4), writes
+ * src[j·n + i] (a [d × n] float32 matrix) to the float32 row whose byte address is table[i] (an i32 array), at
+ * value j, by 4 × 4 blocks. Returns the sum of every value read times 0: NaN when one of them is not finite.
+ * Params 0 src, 1 n, 2 d, 3 table, 4 i0, 5 i1; locals 6 j, 7 i, 8–11 a b c e, 12–15 t0–t3, 16 acc, 17 zero,
+ * 18 p, 19 rowBytes.
+ */
+function transposeBody(): number[] {
+  const [src, n, d, table, i0, i1, j, i, a, b, c, e, t0, t1, t2, t3, acc, zero, p, rowBytes] = Array.from(
+    { length: 20 },
+    (_, k) => k,
+  );
+  const loadRow = (into: number, advance: boolean) => [
+    ...(advance ? [...get(p), ...get(rowBytes), op.i32Add, ...set(p)] : []),
+    ...get(p), ...simd.load(0, 2), ...set(into),
+    ...get(acc), ...get(into), ...get(zero), ...simd.f32x4Mul, ...simd.f32x4Add, ...set(acc),
+  ];
+  const shuffle = (into: number, x: number, y: number, lanes: number[]) => [...get(x), ...get(y), ...simd.pick(...lanes), ...set(into)];
+  // column u of the block goes to row table[i + u], at byte 4j
+  const store = (u: number, x: number, y: number, lanes: number[]) => [
+    ...get(table), ...get(i), ...i32(2), op.i32Shl, op.i32Add, op.i32Load, 2, ...uleb(4 * u),
+    ...get(j), ...i32(2), op.i32Shl, op.i32Add,
+    ...get(x), ...get(y), ...simd.pick(...lanes),
+    ...simd.store(0, 2),
+  ];
+  const code = [
+    ...simd.zero, ...set(zero),
+    ...get(n), ...i32(2), op.i32Shl, ...set(rowBytes),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(j), ...get(d), op.i32GeU, op.brIf, 1,
+    ...get(i0), ...set(i),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(i), ...get(i1), op.i32GeU, op.brIf, 1,
+    ...get(src), ...get(j), ...get(n), op.i32Mul, ...get(i), op.i32Add, ...i32(2), op.i32Shl, op.i32Add, ...set(p),
+    ...loadRow(a, false), ...loadRow(b, true), ...loadRow(c, true), ...loadRow(e, true),
+    ...shuffle(t0, a, b, [0, 4, 1, 5]),
+    ...shuffle(t1, a, b, [2, 6, 3, 7]),
+    ...shuffle(t2, c, e, [0, 4, 1, 5]),
+    ...shuffle(t3, c, e, [2, 6, 3, 7]),
+    ...store(0, t0, t2, [0, 1, 4, 5]),
+    ...store(1, t0, t2, [2, 3, 6, 7]),
+    ...store(2, t1, t3, [0, 1, 4, 5]),
+    ...store(3, t1, t3, [2, 3, 6, 7]),
+    ...addTo(i, 4),
+    op.br, 0, op.end, op.end,
+    ...addTo(j, 4),
+    op.br, 0, op.end, op.end,
+    ...get(acc), ...simd.f32x4Extract(0), ...get(acc), ...simd.f32x4Extract(1), op.f32Add,
+    ...get(acc), ...simd.f32x4Extract(2), op.f32Add, ...get(acc), ...simd.f32x4Extract(3), op.f32Add,
+    op.f64PromoteF32,
+  ];
+  return body([I32, I32, V128, V128, V128, V128, V128, V128, V128, V128, V128, V128, I32, I32], code);
+}
+
 function kernelModule(): Uint8Array<ArrayBuffer> {
   const types = section(1, vec([
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[F64]])], // dot
-    [0x60, ...vec([[F64], [I32], [I32], [I32]]), ...vec([])], // axpy
+    [0x60, ...vec([[F64], [I32], [I32], [I32]]), ...vec([])], // axpy, axpy64
+    [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])], // nzmask
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])], // transpose
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1], [1]]));
+  const funcs = section(3, vec([[0], [1], [1], [2], [3]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
     [...name('axpy64'), 0x00, 2],
+    [...name('nzmask'), 0x00, 3],
+    [...name('transpose'), 0x00, 4],
   ]));
-  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body()]));
+  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody()]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
