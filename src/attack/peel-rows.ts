@@ -95,11 +95,11 @@ export function peelRows(
     }
     return true;
   };
-  /** The grid test on PROBES spread-out values of a residual row, before the whole row is read. */
+  /** The grid test on the probe values of a residual row (see PeelState.probeValue), before the whole row is read. */
   const probe = (r: number): boolean => {
     const inv = cfg.levels / s.rb[r];
-    for (let t = 0; t < probes.length; t++) {
-      const v = s.residualValue(r, probes[t]) * inv;
+    for (let t = 0; t < s.probeAt.length; t++) {
+      const v = s.probeValue(r, t) * inv;
       if (!(Math.abs(v - nearest(v)) <= cfg.gridTolerance)) return false;
     }
     return true;

@@ -17,6 +17,9 @@ export const EMPTY = 4;
 /** An input's firing decision on the row was within the float32 margin: it is never read again. */
 export const POISONED = 5;
 
+/** How many values of each row's residual column are kept up to date for the probes (see probeValue). */
+const PROBE_COUNT = 64;
+
 /** A row whose residual bias is below this fraction of what it held is empty (float32 rounding of the sums). */
 export const EMPTY_TOL = 1e-4;
 /** Relative float error one subtraction leaves in a second-layer row (float32 client sums against our float64). */
@@ -78,6 +81,10 @@ export class PeelState {
   private readonly subCoef: number[][];
   private readonly subAct: number[][];
   private readonly inputs: Subtraction[] = [];
+  /** Positions of the probe values kept up to date for every row (PROBE_COUNT spread over the input). */
+  readonly probeAt: Int32Array;
+  /** Each active row's residual column at `probeAt` (probeAt.length values a row), kept up to date by subtract. */
+  private readonly probeRes: Float64Array;
   /** The SIMD kernels' memory and the room in it for columns and inputs, when the weights have them. */
   private readonly arena: SimdArena | null;
   private readonly work: PeelWorkspace | null;
@@ -105,6 +112,10 @@ export class PeelState {
     this.subCoef = Array.from({ length: n }, () => []);
     this.subAct = Array.from({ length: n }, () => []);
     this.activeRows = this.first.rows;
+    const p = Math.min(this.d, PROBE_COUNT);
+    this.probeAt = Int32Array.from({ length: p }, (_, t) => Math.floor(((t + 0.5) * this.d) / p));
+    this.probeRes = new Float64Array(n * p);
+    for (const r of this.activeRows) for (let t = 0; t < p; t++) this.probeRes[r * p + t] = this.first.columnValue(r, this.probeAt[t]);
     this.arena = w.kernels?.arena ?? null;
     this.work = w.kernels?.workspace ?? null;
     const { bias, kernel1: k1 } = grad;
@@ -173,23 +184,12 @@ export class PeelState {
   }
 
   /**
-   * Value j of row r's residual column, without bringing the column up to date: a few of these tell a mix (off
-   * the grid almost everywhere) from a singleton before the whole column is paid for.
+   * Row r's residual column at position probeAt[t], kept up to date with every subtraction (the same float64
+   * operations in the same order as the column's): a few of these tell a mix (off the grid almost everywhere)
+   * from a singleton before the whole column is paid for.
    */
-  residualValue(r: number, j: number): number {
-    const col = this.cols[r];
-    let v: number;
-    let from: number;
-    if (col) {
-      v = col[j];
-      from = this.applied[r];
-    } else {
-      v = this.first.columnValue(r, j);
-      from = 0;
-    }
-    const subs = this.subs[r];
-    for (let t = from; t < subs.length; t++) v -= this.subCoef[r][t] * this.inputs[subs[t]].x[j];
-    return v;
+  probeValue(r: number, t: number): number {
+    return this.probeRes[r * this.probeAt.length + t];
   }
 
   /** Row r's residual read-out (residual column over residual bias), into `out`. */
@@ -218,6 +218,22 @@ export class PeelState {
   }
 
   /**
+   * True when |row2(r, y)[m] − delta[m]| ≤ tol for every unit m. A row nothing was subtracted from is compared as it
+   * is read (one pass, nothing written); otherwise row2 is built in `scratch` first.
+   */
+  row2Within(r: number, y: number, delta: Float64Array, tol: number, scratch: Float64Array): boolean {
+    const h = this.h;
+    if (this.subs[r].length > 0) {
+      this.row2(r, y, scratch);
+      for (let m = 0; m < h; m++) if (!(Math.abs(scratch[m] - delta[m]) <= tol)) return false;
+      return true;
+    }
+    const k1 = this.grad.kernel1;
+    for (let m = 0, o = r * h; m < h; m++) if (!(Math.abs(k1[o + m] / y - delta[m]) <= tol)) return false;
+    return true;
+  }
+
+  /**
    * Drops row r's residual column (a resolved or emptied row is not read again): 1.2 MB a row at ImageNet size.
    * A later read would rebuild it from the first read-out and every subtraction.
    */
@@ -241,8 +257,11 @@ export class PeelState {
     this.inputs.push(s);
     let big = 0;
     for (let m = 0; m < this.h; m++) big = Math.max(big, Math.abs(s.delta[m]));
+    const p = this.probeAt.length;
     for (let t = 0; t < s.rows.length; t++) {
       const r = s.rows[t];
+      const c = s.coef[t];
+      for (let u = 0, o = r * p; u < p; u++) this.probeRes[o + u] -= c * s.x[this.probeAt[u]];
       this.subs[r].push(a);
       this.subCoef[r].push(s.coef[t]);
       this.subAct[r].push(s.act[t]);
