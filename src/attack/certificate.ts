@@ -254,10 +254,11 @@ export class Certifier {
       }
     }
 
+    // the scratch arrays themselves: PeelState.subtract keeps copies
     const subtraction: Subtraction = {
-      x: xf.slice(),
-      nz: nzBuf.slice(0, nnz),
-      delta: delta.slice(),
+      x: xf,
+      nz: nzBuf.subarray(0, nnz),
+      delta,
       rows: targets,
       coef,
       act,

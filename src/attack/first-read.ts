@@ -109,12 +109,10 @@ export function compactFirstRead(
     raw.set(kernel);
     // inactive columns go to the spare row after the active ones
     for (let i = 0; i < neurons; i++) table[i] = arena.byteAddress(space.cols, (slot[i] >= 0 ? slot[i] : neurons) * d);
-    let flag = 0;
-    for (let i0 = 0; i0 < neurons; i0 += TILE_ROWS) flag += arena.transposeColumns(raw, neurons, d, table, i0, Math.min(neurons, i0 + TILE_ROWS));
-    if (Number.isNaN(flag)) {
-      const k = kernel.findIndex((v) => !Number.isFinite(v));
-      notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
-    }
+    const flag = arena.transposeColumns(raw, neurons, d, table, 0, neurons);
+    // NaN also when sums of four values near the float32 limit overflowed: then the values are looked at one by one
+    const k = Number.isNaN(flag) ? kernel.findIndex((v) => !Number.isFinite(v)) : -1;
+    if (k >= 0) notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
     return columnsRead(active, cols, inv, slot, d);
   }
   // Tiles of 16 rows × 256 values, each row's run written contiguously: the writes then touch 16 pages at a time,

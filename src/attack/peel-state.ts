@@ -242,26 +242,33 @@ export class PeelState {
     this.applied[r] = 0;
   }
 
-  /** Subtracts a certified input from the open rows it fires (bias now; columns lazily when read). */
-  subtract(s: Subtraction): void {
+  /**
+   * Subtracts a certified input from the open rows it fires (bias now; columns lazily when read). Keeps copies of
+   * its arrays (`x`, `nz`, `delta` may be the caller's scratch).
+   */
+  subtract(sub: Subtraction): void {
     const a = this.inputs.length;
+    const { d, h } = this;
     const work = this.work;
-    if (work && a < this.n) {
-      // into the kernels' memory, where the SIMD loops can read them
-      const x = work.xs.subarray(a * this.d, (a + 1) * this.d);
-      const delta = work.deltas.subarray(a * this.h, (a + 1) * this.h);
-      x.set(s.x);
-      delta.set(s.delta);
-      s = { ...s, x, delta };
-    }
+    // into the kernels' memory when there is room, where the SIMD loops can read them
+    const x = work && a < this.n ? work.xs.subarray(a * d, (a + 1) * d) : new Float32Array(d);
+    const delta = work && a < this.n ? work.deltas.subarray(a * h, (a + 1) * h) : new Float64Array(h);
+    x.set(sub.x);
+    delta.set(sub.delta);
+    const s: Subtraction = { ...sub, x, delta, nz: sub.nz.slice() };
     this.inputs.push(s);
     let big = 0;
-    for (let m = 0; m < this.h; m++) big = Math.max(big, Math.abs(s.delta[m]));
-    const p = this.probeAt.length;
+    for (let m = 0; m < h; m++) {
+      const v = Math.abs(delta[m]);
+      if (v > big) big = v;
+    }
+    const { probeAt, probeRes } = this;
+    const p = probeAt.length;
+    const xp = Float64Array.from(probeAt, (j) => x[j]);
     for (let t = 0; t < s.rows.length; t++) {
       const r = s.rows[t];
       const c = s.coef[t];
-      for (let u = 0, o = r * p; u < p; u++) this.probeRes[o + u] -= c * s.x[this.probeAt[u]];
+      for (let u = 0, o = r * p; u < p; u++) probeRes[o + u] -= c * xp[u];
       this.subs[r].push(a);
       this.subCoef[r].push(s.coef[t]);
       this.subAct[r].push(s.act[t]);

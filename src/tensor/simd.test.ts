@@ -86,6 +86,20 @@ test('transposeColumns writes each chosen column into the row its table names an
   assert.equal(arena.transposeColumns(src, n, rows, table, 4, 8), 0, 'columns without it are not');
 });
 
+test('transposeColumns across several 64 × 64 tiles matches the plain transpose', () => {
+  const rows = 136;
+  const n = 140;
+  const arena = SimdArena.create(4 * (2 * rows * n + n) + 256)!;
+  const src = arena.f32(rows * n);
+  const rng = new Rng(5);
+  for (let k = 0; k < src.length; k++) src[k] = rng.normal();
+  const dst = arena.f32(n * rows);
+  const table = arena.i32(n);
+  for (let i = 0; i < n; i++) table[i] = arena.byteAddress(dst, (n - 1 - i) * rows); // reversed order
+  assert.equal(arena.transposeColumns(src, n, rows, table, 0, n), 0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < rows; j++) assert.equal(dst[(n - 1 - i) * rows + j], src[j * n + i]);
+});
+
 test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
   const arena = SimdArena.create(1024)!;
   const w = arena.f32(9);
