@@ -56,6 +56,8 @@ export class Certifier {
   /** C·x̂ when the first layer is low-rank. */
   private readonly cx: Float64Array | null;
   private readonly step: number;
+  /** fround(q / levels) for every grid value q. */
+  private readonly level: Float64Array;
   /** SIMD kernels (see PeelWeights.kernels); `xd` is x̂ in float64 inside their memory. */
   private readonly k: PeelKernels | null;
   private readonly xd: Float64Array | null;
@@ -78,6 +80,7 @@ export class Certifier {
     this.dsupp = new Int32Array(s.words);
     this.covered = new Int32Array(s.n);
     this.step = gcd(7919, s.n) === 1 ? 7919 : 1;
+    this.level = Float64Array.from({ length: cfg.levels + 1 }, (_, k) => Math.fround(k / cfg.levels));
     this.cx = s.w.factors ? new Float64Array(s.w.factors.rank) : null;
   }
 
@@ -263,27 +266,26 @@ export class Certifier {
       coef,
       act,
     };
-    return { x: Float64Array.from(xf), firing: firing.sort((p, q) => p - q), subtraction, uncertain, label };
+    return { x: new Float64Array(xf), firing: firing.sort((p, q) => p - q), subtraction, uncertain, label };
   }
 
   /** x̂ = q/levels as the client's float32 values, its non-zero positions and norm, and C·x̂ for a low-rank layer. */
   private load(q: Uint16Array): void {
-    const { xf, nzBuf, cfg } = this;
+    const { xf, nzBuf, level } = this;
     const d = this.s.d;
+    const xd = this.xd;
     let nnz = 0;
     let xx = 0;
     for (let j = 0; j < d; j++) {
-      const v = Math.fround(q[j] / cfg.levels);
+      const v = level[q[j]];
       xf[j] = v;
-      if (v !== 0) {
-        nzBuf[nnz++] = j;
-        xx += v * v;
-      }
+      nzBuf[nnz] = j;
+      nnz += v !== 0 ? 1 : 0;
+      xx += v * v;
     }
+    if (xd) for (let j = 0; j < d; j++) xd[j] = xf[j];
     this.nnz = nnz;
     this.xnorm = Math.sqrt(xx);
-    const xd = this.xd;
-    if (xd) for (let j = 0; j < d; j++) xd[j] = xf[j];
     const f = this.s.w.factors;
     if (!f || !this.cx) return;
     const c = f.c;

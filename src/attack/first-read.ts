@@ -34,6 +34,8 @@ export interface FirstRead {
   columnValue(r: number, j: number): number;
   /** Row r's kernel gradient column written into `out` (length inputDim); returns `out`. */
   columnInto(r: number, out: Float64Array): Float64Array;
+  /** Row r's kernel gradient column as held (float32, do not modify), when the read-out holds columns. */
+  column?(r: number): Float32Array;
 }
 
 /**
@@ -168,6 +170,7 @@ function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, sl
     row: (r) => readInto(r, new Float64Array(d)),
     readInto,
     columnValue: (r, j) => cols[slot[r] * d + j],
+    column: (r) => cols.subarray(slot[r] * d, (slot[r] + 1) * d),
     columnInto: (r, out) => {
       for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k];
       return out;

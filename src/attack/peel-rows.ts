@@ -84,7 +84,7 @@ export function peelRows(
     return true;
   };
   /** onGrid on col·inv (a residual column over its bias) without writing the read-out out first. */
-  const onGridScaled = (col: Float64Array, inv: number): boolean => {
+  const onGridScaled = (col: Float64Array | Float32Array, inv: number): boolean => {
     const { levels, gridTolerance } = cfg;
     const s = inv * levels;
     for (let j = 0; j < d; j++) {
@@ -163,7 +163,11 @@ export function peelRows(
   let pending = new Map<number, Group[]>();
   // The probes only skip rows that onGrid would reject (a necessary part of its test), so the groups are the same
   // whether rows are held whole or read on demand.
-  for (const r of first.rows) if (probeFirst(r) && onGrid(first.readInto(r, read))) join(pending, r);
+  for (const r of first.rows) {
+    if (!probeFirst(r)) continue;
+    const col = first.column?.(r);
+    if (col ? onGridScaled(col, 1 / grad.bias[r]) : onGrid(first.readInto(r, read))) join(pending, r);
+  }
   let round = 0;
   for (; pending.size > 0 && round < cfg.maxRounds; round++) {
     const changed = new Set<number>();

@@ -264,7 +264,8 @@ export class PeelState {
     }
     const { probeAt, probeRes } = this;
     const p = probeAt.length;
-    const xp = Float64Array.from(probeAt, (j) => x[j]);
+    const xp = new Float64Array(p);
+    for (let u = 0; u < p; u++) xp[u] = x[probeAt[u]];
     for (let t = 0; t < s.rows.length; t++) {
       const r = s.rows[t];
       const c = s.coef[t];
