@@ -9,6 +9,9 @@ import { deriveSeed, Rng } from '../src/tensor/rng.js';
 import type { Attack, ModelArch, Update } from '../src/types.js';
 import { median } from '../src/report/stats.js';
 
+/** Untimed updates before the timed ones (see PeelBenchOptions.repeats). */
+const WARM_UP = 3;
+
 /**
  * Options of {@link benchPeel}.
  * @example const opts: PeelBenchOptions = { dataset: 'cifar10', neurons: 1000, batchSize: 100, repeats: 10 };
@@ -18,7 +21,10 @@ export interface PeelBenchOptions {
   dataset?: 'mnist' | 'cifar10';
   neurons: number;
   batchSize: number;
-  /** Updates timed (each a fresh crafted model and client batch); one more, untimed, warms the JIT up. */
+  /**
+   * Updates timed (each a fresh crafted model and client batch); WARM_UP more, untimed, come first: V8 compiles
+   * peeling's loops during a process's first updates, which a server reading many updates pays once.
+   */
   repeats: number;
   /** The row-read design under peeling. Default 'degree'. */
   design?: 'degree' | 'qbi' | 'trap' | 'passive';
@@ -82,7 +88,7 @@ export async function benchPeel(opts: PeelBenchOptions): Promise<PeelBenchResult
   let plainRecall = 0;
   let certified = 0;
   let wrong = 0;
-  for (let run = 0; run <= repeats; run++) {
+  for (let run = 0; run < WARM_UP + repeats; run++) {
     const runSeed = deriveSeed(seed, 'run', run);
     const attack = factory(designOptions);
     const plain = plainFactory(designOptions);
@@ -99,7 +105,7 @@ export async function benchPeel(opts: PeelBenchOptions): Promise<PeelBenchResult
     const rec = attack.reconstruct(update, crafted.secrets) as PeelReconstruction;
     const cpu = process.cpuUsage(cpu0);
     const base = plain.reconstruct(update, (crafted.secrets as { inner: unknown }).inner);
-    if (run === 0) continue; // JIT warm-up
+    if (run < WARM_UP) continue; // JIT warm-up
     samplesMs.push(rec.timings.readoutMs);
     cpuMs.push((cpu.user + cpu.system) / 1000);
     plainMs.push(base.timings.readoutMs);

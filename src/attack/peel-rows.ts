@@ -72,19 +72,11 @@ export function peelRows(
   const q = new Uint16Array(d);
   const read = new Float64Array(d);
 
-  /** Rounds x to the grid into q; false when a value is off it or outside [0, 1]. */
-  const onGrid = (x: Float64Array): boolean => {
-    const { levels, gridTolerance } = cfg;
-    for (let j = 0; j < d; j++) {
-      const v = x[j] * levels;
-      const k = nearest(v);
-      if (!(Math.abs(v - k) <= gridTolerance) || k < 0 || k > levels) return false;
-      q[j] = k;
-    }
-    return true;
-  };
-  /** onGrid on col·inv (a residual column over its bias) without writing the read-out out first. */
-  const onGridScaled = (col: Float64Array | Float32Array, inv: number): boolean => {
+  /**
+   * Rounds col·inv (a read-out, or a column over its bias: no read-out written first) to the grid into q; false
+   * when a value is off it or outside [0, 1].
+   */
+  const onGrid = (col: Float64Array | Float32Array, inv: number): boolean => {
     const { levels, gridTolerance } = cfg;
     const s = inv * levels;
     for (let j = 0; j < d; j++) {
@@ -166,7 +158,7 @@ export function peelRows(
   for (const r of first.rows) {
     if (!probeFirst(r)) continue;
     const col = first.column?.(r);
-    if (col ? onGridScaled(col, 1 / grad.bias[r]) : onGrid(first.readInto(r, read))) join(pending, r);
+    if (col ? onGrid(col, 1 / grad.bias[r]) : onGrid(first.readInto(r, read), 1)) join(pending, r);
   }
   let round = 0;
   for (; pending.size > 0 && round < cfg.maxRounds; round++) {
@@ -179,7 +171,7 @@ export function peelRows(
         state[r] = EMPTY;
         emptyRows++;
         s.release(r);
-      } else if (probe(r) && onGridScaled(s.residualColumn(r), 1 / s.rb[r])) join(pending, r);
+      } else if (probe(r) && onGrid(s.residualColumn(r), 1 / s.rb[r])) join(pending, r);
     }
   }
   for (const list of pending.values()) for (const g of list) for (const r of g.rows) if (state[r] === CLAIMED) state[r] = OPEN;
