@@ -182,6 +182,46 @@ test('peeling raises R over the plain read-out on MNIST and never certifies a wr
   }
 });
 
+/** Dense 8-bit colour images (8 × 8 × 3, every value a multiple of 1/255): the SIMD paths for dense inputs. */
+function denseImages(size: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const d = 192;
+  return {
+    name: 'dense-8bit',
+    kind: 'image',
+    shape: [8, 8, 3],
+    size,
+    inputs: Float32Array.from({ length: size * d }, () => Math.floor(rng.uniform() * 256) / 255),
+    labels: Int32Array.from({ length: size }, () => Math.floor(rng.uniform() * 10)),
+    numClasses: 10,
+  };
+}
+
+test('the SIMD workspace is reused across updates without carrying anything over, and agrees with JavaScript loops', async () => {
+  await setupBackend();
+  const data = denseImages(900, 3);
+  const attack = peel(qbi());
+  const a = round(attack, data, 200, 40, 500, 11);
+  const w = a.secrets.weights;
+  assert.ok(w.kernels?.workspace, 'Node 20 has WebAssembly SIMD: the weights carry the kernels and a workspace');
+  const batch = subset(data, range(600, 40));
+  const arrays = computeGradient(modelSpec('fc-small', 192, 10, 200), a.params, batch.inputs, batch.labels, 40);
+  const other: Update = { clientId: 'b', round: 0, kind: 'gradient', numExamples: 40, arrays };
+  const key = (rec: { certified: { x: Float64Array; neurons: number[]; firing: number[] }[] }) =>
+    rec.certified.map((c) => `${c.neurons.join(',')}|${c.firing.join(',')}|${Array.from(c.x, (v) => Math.round(v * 255)).join(',')}`);
+  const first = attack.reconstruct(a.update, a.secrets);
+  assert.ok(first.certified.length >= 10, `certified ${first.certified.length}`);
+  assert.equal(wronglyCertified(a.truth, first.certified, 192), 0);
+  attack.reconstruct(other, a.secrets);
+  const again = attack.reconstruct(a.update, a.secrets);
+  assert.deepEqual(key(again), key(first), 'the same update peels the same after another one used the workspace');
+  assert.deepEqual(Array.from(again.candidates, (c) => c.neuron), Array.from(first.candidates, (c) => c.neuron));
+  // the same weights as plain arrays: every loop in JavaScript
+  const plainWeights = { ...w, w1t: Float32Array.from(w.w1t), w2: Float32Array.from(w.w2), kernels: undefined };
+  const js = attack.reconstruct(a.update, { ...a.secrets, weights: plainWeights });
+  assert.deepEqual(key(js), key(first), 'JavaScript loops certify the same inputs on the same rows');
+});
+
 test('adversarial binary images put mixes on the grid; the certificate rejects them all', async () => {
   await setupBackend();
   const rng = new Rng(3);
