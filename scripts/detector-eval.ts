@@ -30,7 +30,7 @@ import { localUpdate } from '../src/fl/client.js';
 import { applyUpdate, fedAvgAggregate } from '../src/fl/aggregate.js';
 import { convFeatureValues } from '../src/model/cnn.js';
 import { initParams } from '../src/model/init.js';
-import { modelSpec, paramShapes } from '../src/model/spec.js';
+import { modelSpec } from '../src/model/spec.js';
 import { setupBackend } from '../src/tensor/backend.js';
 import { Rng, deriveSeed } from '../src/tensor/rng.js';
 import type { Attack, Dataset, ModelSpec, NamedArrays, Update } from '../src/types.js';
@@ -101,7 +101,8 @@ for (const name of saved ? [] : datasets) {
   // Honest random inits.
   for (let s = 0; s < INIT_SEEDS; s++) {
     for (const init of ['pytorch', 'glorot', 'he'] as const) {
-      const params = init === 'he' ? heNormal(spec, new Rng(deriveSeed(1, name, 'he', s))) : initParams(spec, new Rng(deriveSeed(1, name, init, s)), init);
+      // 'he' is initParams's 'he-normal'; the seed keeps the label 'he', so the rows are the ones measured before.
+      const params = initParams(spec, new Rng(deriveSeed(1, name, init, s)), init === 'he' ? 'he-normal' : init);
       run({ cls: 'honest', family: `init-${init}`, kind: `${init} seed ${s}`, spec, params, server: null });
     }
   }
@@ -176,15 +177,6 @@ async function splits(name: string): Promise<{ clients: Dataset; train: Dataset;
   const exact = await loadDataset('cifar10');
   const jpeg = await loadDataset('cifar10-jpeg');
   return { clients: exact, train: subset(jpeg, range(1017, 9000)), aux: subset(jpeg, range(9000, 10000)) };
-}
-
-/** He-normal (Kaiming) weights N(0, 2/fanIn) and zero biases for every dense layer. */
-function heNormal(spec: ModelSpec, rng: Rng): NamedArrays {
-  return paramShapes(spec).map((p) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    const std = Math.sqrt(2 / p.shape[0]);
-    return { name: p.name, shape: [...p.shape], data: p.shape.length === 1 ? new Float32Array(n) : Float32Array.from({ length: n }, () => rng.normal() * std) };
-  });
 }
 
 /** One FedAvg round: 5 clients, each 5 mini-batches of 32 from the training pool, one local epoch. */

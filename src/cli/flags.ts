@@ -23,7 +23,7 @@ export const scenarioFlags: { [K in keyof Scenario]-?: FlagSpec } = {
   cnnWidth: { flag: 'cnn-width', type: 'number', help: 'CNNs: factor on the filter counts (default 1: 128 → 256 → 512)' },
   cnnStrides: { flag: 'cnn-strides', type: 'string', help: 'CNNs: stride per conv layer, 1 or the kernel size, e.g. 3,3,1 (default all 1)' },
   neurons: { flag: 'neurons', type: 'int', help: 'width N of the first layer, the layer the attack reads (default 1000)' },
-  init: { flag: 'init', type: 'string', help: 'honest initialisation: pytorch (default) | glorot' },
+  init: { flag: 'init', type: 'string', help: 'honest initialisation: pytorch (default; U(±1/√fan-in)) | glorot (uniform) | he-normal (N(0, 2/fan-in)) | glorot-normal (N(0, 2/(fan-in + fan-out)))' },
   embeddingInit: { flag: 'embedding-init', type: 'string', help: 'text model: honest embedding uniform (U[0, 1), default) | normal (N(0, 1))' },
   batchSize: { flag: 'batch', type: 'int', help: 'client mini-batch size B (default 100)' },
   attack: { flag: 'attack', type: 'string', help: `${attackNames.join(' | ')} (default trap; passive: honest-but-curious)` },

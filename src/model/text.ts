@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FedleakError } from '../errors.js';
 import type { Rng } from '../tensor/rng.js';
 import type { NamedArrays, Update } from '../types.js';
+import { initLayer, type InitScheme } from './init.js';
 import { fromTensors } from './params.js';
 import type { ParamShape } from './spec.js';
 
@@ -65,14 +66,14 @@ export type EmbeddingInit = 'uniform' | 'normal';
 
 /**
  * Honest parameters, from the seeded Rng: the embedding as `embeddingInit` says (default U[0, 1)), then the dense
- * layers as `initParams` draws them ('pytorch': weights and biases U(±1/√fanIn); 'glorot': Glorot-uniform, zero
- * biases).
+ * layers as `initParams` draws them (`initLayer`: 'pytorch' weights and biases U(±1/√fanIn); 'glorot',
+ * 'he-normal', 'glorot-normal' zero biases).
  * @example const params = initTextParams(textModelSpec(), new Rng(1));
  */
 export function initTextParams(
   spec: TextModelSpec,
   rng: Rng,
-  init: 'pytorch' | 'glorot' = 'pytorch',
+  init: InitScheme = 'pytorch',
   embeddingInit: EmbeddingInit = 'uniform',
 ): NamedArrays {
   const shapes = textParamShapes(spec);
@@ -80,14 +81,9 @@ export function initTextParams(
   for (let i = 0; i < embedding.length; i++) embedding[i] = embeddingInit === 'normal' ? rng.normal() : rng.uniform();
   const out: NamedArrays = [{ name: 'embedding', shape: [...shapes[0].shape], data: embedding }];
   for (let p = 1; p < shapes.length; p += 2) {
-    const [fanIn, fanOut] = shapes[p].shape;
-    const limit = init === 'pytorch' ? 1 / Math.sqrt(fanIn) : Math.sqrt(6 / (fanIn + fanOut));
-    out.push({ name: shapes[p].name, shape: [...shapes[p].shape], data: uniform(rng, fanIn * fanOut, limit) });
-    out.push({
-      name: shapes[p + 1].name,
-      shape: [...shapes[p + 1].shape],
-      data: init === 'pytorch' ? uniform(rng, fanOut, 1 / Math.sqrt(fanIn)) : new Float32Array(fanOut),
-    });
+    const layer = initLayer(rng, shapes[p].shape, shapes[p + 1].shape[0], init);
+    out.push({ name: shapes[p].name, shape: [...shapes[p].shape], data: layer.kernel });
+    out.push({ name: shapes[p + 1].name, shape: [...shapes[p + 1].shape], data: layer.bias });
   }
   return out;
 }
@@ -298,10 +294,4 @@ function checkTextBatch(spec: TextModelSpec, batch: TextBatch, batchSize: number
     }
   }
   return ids;
-}
-
-function uniform(rng: Rng, n: number, limit: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform() * 2 * limit - limit;
-  return a;
 }

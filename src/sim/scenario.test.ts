@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseScenario, auxSize, scenarioAttacks } from './scenario.js';
 import { isFedleakError } from '../errors.js';
 import { attackNames } from '../attack/index.js';
+import { initSchemes } from '../model/init.js';
 
 test('defaults fill every field', () => {
   const s = parseScenario({});
@@ -24,6 +25,12 @@ test('a bad field is refused with its path', () => {
     () => parseScenario({ numClients: 2, clientsPerRound: 3 }),
     (e) => isFedleakError(e, 'BAD_SCENARIO') && e.path === 'scenario.clientsPerRound',
   );
+});
+
+test("scenario inits are initParams's schemes (the Gaussian ones included); others are refused", () => {
+  for (const init of initSchemes) assert.equal(parseScenario({ init }).init, init);
+  assert.equal(parseScenario({}).init, 'pytorch');
+  assert.throws(() => parseScenario({ init: 'he' as never }), (e) => isFedleakError(e, 'BAD_SCENARIO') && e.message.startsWith('scenario.init'));
 });
 
 test('the attacker holds auxiliary data only when it must tune', () => {

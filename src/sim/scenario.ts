@@ -35,7 +35,7 @@ export const scenarioSchema = z
     /** Width of the first dense layer, the layer the attacks read. */
     neurons: positiveInt.default(1000),
     /** Honest initialisation of every layer (the malicious server then overwrites the first). */
-    init: z.enum(['pytorch', 'glorot']).default('pytorch'),
+    init: z.enum(['pytorch', 'glorot', 'he-normal', 'glorot-normal']).default('pytorch'),
     /**
      * Text model only: the honest embedding, U[0, 1) (CAH's text set-up; the default when omitted) or N(0, 1)
      * (PyTorch's default). Optional rather than defaulted, so that scenarios without it keep their cell keys.
