@@ -188,6 +188,7 @@ function denseImages(size: number, seed: number): Dataset {
   const d = 192;
   return {
     name: 'dense-8bit',
+    source: 'generated in the test',
     kind: 'image',
     shape: [8, 8, 3],
     size,

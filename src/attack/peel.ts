@@ -179,40 +179,32 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
     });
   }
   const k = l0.kernel.data;
+  const h = l1.neurons;
   const common = {
     inputDim: d,
     neurons: n,
-    width: l1.neurons,
+    width: h,
     b1: l0.bias.data,
     w2: l1.kernel.data,
     b2: l1.bias.data,
-    tail: modelTail(params, l1.neurons),
+    tail: modelTail(params, h),
   };
-  if (sparse) {
-    // The rows as the design drew them: no transposed copy (602 MB at ImageNet size), norms from the non-zeros.
-    const sp = checkSparse(sparse, k, d, n);
-    const w1norm = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let t = i * sp.perRow, e = t + sp.perRow; t < e; t++) s += sp.value[t] * sp.value[t];
-      w1norm[i] = Math.sqrt(s);
-    }
-    return { ...common, w1t: new Float32Array(0), w1norm, sparse: sp };
-  }
-  const h = l1.neurons;
+  // Sparse rows are kept as the design drew them: no transposed copy (602 MB at ImageNet size).
+  const sp = sparse ? checkSparse(sparse, k, d, n) : undefined;
   const f = factors ? checkFactors(factors, d, n) : undefined;
+  const w1tSize = sp ? 0 : d * n;
   // The layers go into a WebAssembly memory when SIMD is there: the certificate's dot products then run 4–5×
   // faster than JavaScript loops (bench/simd.ts). Otherwise plain arrays and the same loops in JavaScript.
-  const layerBytes = 4 * (d * n + n * h + (f ? f.rank * d : 0)) + 8 * (d + 3 * h);
-  // Room for one peeling's residual columns and inputs (85 MB in all at CIFAR-10 size, 1.2 GB a column set at
-  // ImageNet size, where it is left out and those loops stay in JavaScript).
+  const layerBytes = 4 * (w1tSize + n * h + (f ? f.rank * d : 0)) + 8 * (d + 3 * h) + 64 * 8;
+  // Room for one peeling's first read-out, residual columns, inputs and second-layer gradient (120 MB in all at
+  // CIFAR-10 size; 2.4 GB at ImageNet size, where it is left out and those loops stay in JavaScript).
   const words = (h + 31) >>> 5;
-  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 1) + 64 * 6;
+  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 1) + 64 * 8;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
   const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
-  const w1t = arena ? arena.f32(d * n) : new Float32Array(d * n);
+  const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
   const B = 64;
-  for (let j0 = 0; j0 < d; j0 += B) {
+  for (let j0 = 0; j0 < d && !sp; j0 += B) {
     const j1 = Math.min(d, j0 + B);
     for (let i0 = 0; i0 < n; i0 += B) {
       const i1 = Math.min(n, i0 + B);
@@ -222,17 +214,18 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   const w1norm = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = i * d, e = j + d; j < e; j++) s += w1t[j] * w1t[j];
+    if (sp) for (let t = i * sp.perRow, e = t + sp.perRow; t < e; t++) s += sp.value[t] * sp.value[t];
+    else for (let j = i * d, e = j + d; j < e; j++) s += w1t[j] * w1t[j];
     w1norm[i] = Math.sqrt(s);
   }
-  if (!arena) return { ...common, w1t, w1norm, ...(f ? { factors: f } : {}) };
+  const design = { ...(f ? { factors: f } : {}), ...(sp ? { sparse: sp } : {}) };
+  if (!arena) return { ...common, w1t, w1norm, ...design };
   const w2 = arena.f32(n * h);
   w2.set(l1.kernel.data);
-  let inArena = f;
   if (f) {
     const c = arena.f32(f.rank * d);
     c.set(f.c);
-    inArena = { ...f, c };
+    design.factors = { ...f, c };
   }
   const workspace = withWork
     ? {
@@ -249,7 +242,7 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
   if (workspace) for (const a of Object.values(workspace)) a.fill(0);
   const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h), other: arena.f64(h), workspace };
-  return { ...common, w2, w1t, w1norm, kernels, ...(inArena ? { factors: inArena } : {}) };
+  return { ...common, w2, w1t, w1norm, kernels, ...design };
 }
 
 /** Layers above this size (in bytes) stay in plain arrays: a WebAssembly memory cannot pass 4 GiB. */
