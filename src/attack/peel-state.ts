@@ -115,7 +115,10 @@ export class PeelState {
     const p = Math.min(this.d, PROBE_COUNT);
     this.probeAt = Int32Array.from({ length: p }, (_, t) => Math.floor(((t + 0.5) * this.d) / p));
     this.probeRes = new Float64Array(n * p);
-    for (const r of this.activeRows) for (let t = 0; t < p; t++) this.probeRes[r * p + t] = this.first.columnValue(r, this.probeAt[t]);
+    for (const r of this.activeRows) {
+      const col = this.first.column?.(r);
+      for (let t = 0; t < p; t++) this.probeRes[r * p + t] = col ? col[this.probeAt[t]] : this.first.columnValue(r, this.probeAt[t]);
+    }
     this.arena = w.kernels?.arena ?? null;
     this.work = w.kernels?.workspace ?? null;
     const { bias, kernel1: k1 } = grad;
@@ -255,7 +258,7 @@ export class PeelState {
     const delta = work && a < this.n ? work.deltas.subarray(a * h, (a + 1) * h) : new Float64Array(h);
     x.set(sub.x);
     delta.set(sub.delta);
-    const s: Subtraction = { ...sub, x, delta, nz: sub.nz.slice() };
+    const s: Subtraction = { x, nz: sub.nz.slice(), delta, rows: sub.rows, coef: sub.coef, act: sub.act };
     this.inputs.push(s);
     let big = 0;
     for (let m = 0; m < h; m++) {
