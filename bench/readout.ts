@@ -1,6 +1,7 @@
 /** Benchmark of the read-out (CAH §2) on one realistic first-layer update with every neuron active. */
 import { readOut } from '../src/attack/readout.js';
 import { Rng } from '../src/tensor/rng.js';
+import { median } from '../src/report/stats.js';
 
 /**
  * Options of {@link benchReadout}.
@@ -54,8 +55,5 @@ export function benchReadout(opts: ReadoutBenchOptions & { reuseBuffer?: boolean
     readOut(kernel, bias, d, n, scratch);
     samplesMs.push(performance.now() - t0);
   }
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const medianMs = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { medianMs, samplesMs };
+  return { medianMs: median(samplesMs), samplesMs };
 }
