@@ -247,6 +247,12 @@ test('frame limits follow the model', () => {
   assert.ok(l.updateBytes >= 4 * values && l.updateBytes < 4 * values + 64 * 1024);
   assert.ok(encodeMessage(update()).byteLength <= l.updateBytes);
   assert.equal(l.maxBytes, Math.max(l.updateBytes, l.revealBytes));
+  // a CNN: the conv kernels count, and dense0 reads the conv stack's output (a pass-through's is wider than the image)
+  const cnn = modelSpec('cnn-small', 784, 10, 300, { inputShape: [28, 28, 1] });
+  const cnnValues = paramShapes(cnn).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  const lc = frameLimits(cnn, { inputShape: [28, 28, 1] });
+  assert.ok(cnnValues > 784 * 300, 'the conv output dense0 reads is wider than the image');
+  assert.ok(lc.updateBytes >= 4 * cnnValues && lc.updateBytes < 4 * cnnValues + 64 * 1024);
 });
 
 test('every error code has a hint; fatal codes close the connection', () => {

@@ -5,6 +5,7 @@
 import { Decoder, encode } from '@msgpack/msgpack';
 import type { z } from 'zod';
 import type { ModelSpec } from '../types.js';
+import { paramShapes } from '../model/spec.js';
 import {
   limits,
   sizeOf,
@@ -106,7 +107,8 @@ export function readFrame<S extends z.ZodType>(bytes: Uint8Array, schema: S, max
 }
 
 /**
- * Largest frames of a deployment: an update (every parameter as float32, plus room for names and headers) and a
+ * Largest frames of a deployment: an update (every parameter as float32, conv kernels included, plus room for names
+ * and headers) and a
  * reveal (up to `limits.revealExamples` examples); `maxBytes` is the larger, the cap for a registered client.
  * @example const { maxBytes } = frameLimits(spec, config); new WebSocketServer({ maxPayload: maxBytes + 2 ** 20 });
  */
@@ -115,14 +117,10 @@ export function frameLimits(spec: ModelSpec, config: Pick<TrainingConfig, 'input
   revealBytes: number;
   maxBytes: number;
 } {
-  const widths = [spec.neurons, ...spec.hidden, spec.numClasses];
-  let values = 0;
-  let fanIn = spec.inputDim;
-  for (const w of widths) {
-    values += fanIn * w + w;
-    fanIn = w;
-  }
-  const updateBytes = 4 * values + 512 * (2 * widths.length) + 4096;
+  // every array of the model, a CNN's conv kernels included (dense0 then reads the conv stack's output, not the image)
+  const shapes = paramShapes(spec);
+  const values = shapes.reduce((sum, p) => sum + sizeOf(p.shape), 0);
+  const updateBytes = 4 * values + 512 * shapes.length + 4096;
   const revealBytes = Math.min(64 * 2 ** 20, limits.revealExamples * 4 * (sizeOf(config.inputShape) + 1) + 4096);
   return { updateBytes, revealBytes, maxBytes: Math.max(updateBytes, revealBytes) };
 }

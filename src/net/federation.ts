@@ -121,7 +121,12 @@ export class Federation {
         hint: 'run `fedleak attack --dataset imdb --model text`',
       });
     }
-    this.spec = modelSpec(s.model, opts.data.shape.reduce((a, b) => a * b, 1), opts.data.numClasses, s.neurons);
+    // the CNNs' conv stack needs the image shape and the scenario's width and strides, as in the simulator
+    this.spec = modelSpec(s.model, opts.data.shape.reduce((a, b) => a * b, 1), opts.data.numClasses, s.neurons, {
+      inputShape: opts.data.shape,
+      width: s.cnnWidth,
+      strides: s.cnnStrides,
+    });
     this.config = {
       dataset: opts.data.name.slice(0, 256),
       inputShape: [...opts.data.shape],
