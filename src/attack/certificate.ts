@@ -77,8 +77,10 @@ export class Certifier {
     this.nzd = new Int32Array(s.h);
     this.dv = new Float64Array(s.h);
     this.z2c = new Float64Array(s.h);
-    this.dsupp = new Int32Array(s.words);
-    this.covered = new Int32Array(s.n);
+    const work = s.w.kernels?.workspace;
+    // in the kernels' memory when there is a workspace: the cover test then runs in SIMD
+    this.dsupp = work ? work.inner : new Int32Array(s.words);
+    this.covered = work ? work.covered : new Int32Array(s.n);
     this.step = gcd(7919, s.n) === 1 ? 7919 : 1;
     this.level = Float64Array.from({ length: cfg.levels + 1 }, (_, k) => Math.fround(k / cfg.levels));
     this.cx = s.w.factors ? new Float64Array(s.w.factors.rank) : null;
@@ -175,7 +177,10 @@ export class Certifier {
     const firing = [...rows];
     const zF = [...zS];
     const uncertain: number[] = [];
-    const nc = coveringRows(s.activeRows, s.supp, dsupp, words, this.covered);
+    const work = this.k?.workspace;
+    const nc = work
+      ? this.k!.arena.coveringRows(work.active, s.activeRows.length, work.supp, words, dsupp, this.covered)
+      : coveringRows(s.activeRows, s.supp, dsupp, words, this.covered);
     for (let i = 0; i < nc; i++) {
       const r = this.covered[i];
       if (state[r] === CLAIMED && rows.includes(r)) continue;

@@ -128,6 +128,7 @@ export class PeelState {
       // instructions (about 10× the JavaScript loop below, the copy included). Inactive rows' words are not read.
       this.supp = work.supp.subarray(0, n * words);
       work.kernel1.set(k1);
+      work.active.set(this.activeRows);
       for (const r of this.activeRows) {
         this.state[r] = OPEN;
         this.rb[r] = bias[r];

@@ -65,6 +65,10 @@ export interface PeelWorkspace {
   /** The update's second-layer kernel gradient, copied in, and its rows' non-zero bits (PeelState.supp). */
   kernel1: Float32Array;
   supp: Int32Array;
+  /** The cover test's operands: the active rows, δ₂'s support bits (zero-padded) and the rows found. */
+  active: Int32Array;
+  inner: Int32Array;
+  covered: Int32Array;
   cols: Float64Array;
   xs: Float32Array;
   deltas: Float64Array;

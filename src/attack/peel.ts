@@ -203,7 +203,7 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   // Room for one peeling's first read-out, residual columns, inputs and second-layer gradient (120 MB in all at
   // CIFAR-10 size; 2.4 GB at ImageNet size, where it is left out and those loops stay in JavaScript).
   const words = (h + 31) >>> 5;
-  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 1) + 64 * 8;
+  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 64 * 12;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
   const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
   const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
@@ -240,7 +240,11 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
         xs: arena.f32(n * d),
         deltas: arena.f64(n * h),
         kernel1: arena.f32(n * h),
-        supp: arena.i32(n * words),
+        // 4 spare words: the cover test reads four words at a time past a row's end
+        supp: arena.i32(n * words + 4),
+        active: arena.i32(n),
+        inner: arena.i32(words + 4),
+        covered: arena.i32(n),
       }
     : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.

@@ -100,6 +100,34 @@ test('transposeColumns across several 64 × 64 tiles matches the plain transpose
   for (let i = 0; i < n; i++) for (let j = 0; j < rows; j++) assert.equal(dst[(n - 1 - i) * rows + j], src[j * n + i]);
 });
 
+test('coveringRows keeps exactly the rows whose bits include every bit asked for', () => {
+  const words = 7; // not a multiple of 4: the zero padding of `inner` makes the words past a row's end harmless
+  const n = 40;
+  const arena = SimdArena.create(4 * (n * words + 4 + 8 + 2 * n) + 256)!;
+  const supp = arena.i32(n * words + 4);
+  const inner = arena.i32(8);
+  const rows = arena.i32(n);
+  const out = arena.i32(n);
+  const rng = new Rng(17);
+  const word = () => (rng.uniform() * 2 ** 32) | 0;
+  for (let t = 0; t < 20; t++) {
+    for (let q = 0; q < words; q++) inner[q] = word() & word() & word(); // sparse-ish bits
+    for (let r = 0; r < n; r++) {
+      for (let q = 0; q < words; q++) supp[r * words + q] = word() | (r % 3 === 0 ? inner[q] : 0); // a third cover it
+      if (r % 5 === 0) supp[r * words + (t % words)] &= ~inner[t % words]; // some of those lose a bit
+    }
+    for (let q = n * words; q < supp.length; q++) supp[q] = -1;
+    let m = 0;
+    for (let r = n - 1; r >= 0; r -= 2) rows[m++] = r; // every other row, descending
+    const got = arena.coveringRows(rows, m, supp, words, inner, out);
+    const want = Array.from(rows.subarray(0, m)).filter((r) => {
+      for (let q = 0; q < words; q++) if ((inner[q] & ~supp[r * words + q]) !== 0) return false;
+      return true;
+    });
+    assert.deepEqual(Array.from(out.subarray(0, got)), want, `trial ${t}`);
+  }
+});
+
 test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
   const arena = SimdArena.create(1024)!;
   const w = arena.f32(9);

@@ -118,6 +118,16 @@ export class SimdArena {
     return flag;
   }
 
+  /**
+   * Writes to `out` the rows r of rows[0 … count) whose bit words supp[r·words …] include every bit of
+   * inner[0 … words); returns how many. All four arrays must be views of this arena, `inner` zero from `words` up
+   * to a multiple of 4, and `supp` readable up to 3 words past its last row.
+   * @example const n = arena.coveringRows(active, active.length, supp, words, inner, out);
+   */
+  coveringRows(rows: Int32Array, count: number, supp: Int32Array, words: number, inner: Int32Array, out: Int32Array): number {
+    return this.exports.cover(rows.byteOffset, count, supp.byteOffset, words, inner.byteOffset, out.byteOffset);
+  }
+
   /** The byte address of a[at] inside the arena (for the transpose's table). */
   byteAddress(a: Float32Array, at: number): number {
     return a.byteOffset + 4 * at;
@@ -142,6 +152,7 @@ interface KernelExports {
   axpy64(a: number, w: number, y: number, n: number): void;
   nzmask(src: number, dst: number, n: number): void;
   transpose(src: number, n: number, j0: number, j1: number, table: number, i0: number, i1: number): number;
+  cover(rows: number, count: number, supp: number, words: number, inner: number, out: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -183,6 +194,7 @@ const op = {
   f32Add: 0x92,
   i32Eqz: 0x45,
   i32GeU: 0x4f,
+  i32Ne: 0x47,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32And: 0x71,
@@ -211,6 +223,8 @@ const simd = {
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   i32x4Bitmask: [0xfd, ...uleb(0xa4)],
+  andNot: [0xfd, 0x4f],
+  anyTrue: [0xfd, 0x53],
   f64x2Mul: [0xfd, ...uleb(0xf2)],
 };
 
@@ -468,22 +482,58 @@ function transposeBody(): number[] {
   return body([I32, I32, I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128, V128, V128], code);
 }
 
+/**
+ * cover(rows, count, supp, words, inner, out) → i32: writes to out the rows r of rows[0 … count) whose bit words
+ * supp[r·words …] hold every bit of inner, four words at a time (inner is padded with zero words to a multiple of
+ * four, so the words read past a row's end change nothing); returns how many. Params 0 rows, 1 count, 2 supp,
+ * 3 words, 4 inner, 5 out; locals 6 i, 7 r, 8 p, 9 q, 10 k, 11 vwords, 12 n.
+ */
+function coverBody(): number[] {
+  const [rows, count, supp, words, inner, out, i, r, p, q, k, vwords, n] = Array.from({ length: 13 }, (_, t) => t);
+  const code = [
+    ...get(words), ...i32(3), op.i32Add, ...i32(2), op.i32ShrU, ...set(vwords),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(i), ...get(count), op.i32GeU, op.brIf, 1,
+    ...get(rows), ...get(i), ...i32(2), op.i32Shl, op.i32Add, op.i32Load, 2, 0, ...set(r),
+    ...get(supp), ...get(r), ...get(words), op.i32Mul, ...i32(2), op.i32Shl, op.i32Add, ...set(p),
+    ...get(inner), ...set(q),
+    ...i32(0), ...set(k),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(k), ...get(vwords), op.i32GeU, op.brIf, 1,
+    ...get(q), ...simd.load(0, 2), ...get(p), ...simd.load(0, 2), ...simd.andNot, ...simd.anyTrue, op.brIf, 1,
+    ...addTo(p, 16), ...addTo(q, 16), ...addTo(k, 1),
+    op.br, 0, op.end, op.end,
+    // covered when every group of four words passed
+    op.block, 0x40,
+    ...get(k), ...get(vwords), op.i32Ne, op.brIf, 0,
+    ...get(out), ...get(n), ...i32(2), op.i32Shl, op.i32Add, ...get(r), op.i32Store, 2, 0,
+    ...addTo(n, 1),
+    op.end,
+    ...addTo(i, 1),
+    op.br, 0, op.end, op.end,
+    ...get(n),
+  ];
+  return body([I32, I32, I32, I32, I32, I32, I32], code);
+}
+
 function kernelModule(): Uint8Array<ArrayBuffer> {
   const types = section(1, vec([
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[F64]])], // dot
     [0x60, ...vec([[F64], [I32], [I32], [I32]]), ...vec([])], // axpy, axpy64
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])], // nzmask
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])], // transpose
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // cover
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1], [1], [2], [3]]));
+  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
     [...name('axpy64'), 0x00, 2],
     [...name('nzmask'), 0x00, 3],
     [...name('transpose'), 0x00, 4],
+    [...name('cover'), 0x00, 5],
   ]));
-  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody()]));
+  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody()]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
