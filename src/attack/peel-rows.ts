@@ -69,7 +69,9 @@ export function peelRows(
   let deferred = 0;
   let poisonedRows = 0;
   let emptyRows = 0;
-  const q = new Uint16Array(d);
+  // The SIMD grid test reads columns inside the kernels' memory and writes q there (an even length: two a step).
+  const arena = w.kernels?.workspace && d % 2 === 0 ? w.kernels.arena : null;
+  const q = arena ? w.kernels!.workspace!.q : new Uint16Array(d);
   const read = new Float64Array(d);
 
   /**
@@ -79,6 +81,7 @@ export function peelRows(
   const onGrid = (col: Float64Array | Float32Array, inv: number): boolean => {
     const { levels, gridTolerance } = cfg;
     const s = inv * levels;
+    if (arena && arena.holds(col)) return arena.onGrid(col, s, levels, gridTolerance, q);
     for (let j = 0; j < d; j++) {
       const v = col[j] * s;
       const k = nearest(v);

@@ -69,6 +69,8 @@ export interface PeelWorkspace {
   active: Int32Array;
   inner: Int32Array;
   covered: Int32Array;
+  /** A read-out rounded to the grid (the SIMD grid test writes it here). */
+  q: Uint16Array;
   cols: Float64Array;
   xs: Float32Array;
   deltas: Float64Array;

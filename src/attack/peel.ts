@@ -203,7 +203,7 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   // Room for one peeling's first read-out, residual columns, inputs and second-layer gradient (120 MB in all at
   // CIFAR-10 size; 2.4 GB at ImageNet size, where it is left out and those loops stay in JavaScript).
   const words = (h + 31) >>> 5;
-  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 64 * 12;
+  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 2 * d + 64 * 14;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
   const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
   const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
@@ -245,6 +245,7 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
         active: arena.i32(n),
         inner: arena.i32(words + 4),
         covered: arena.i32(n),
+        q: arena.u16(d),
       }
     : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.

@@ -128,6 +128,41 @@ test('coveringRows keeps exactly the rows whose bits include every bit asked for
   }
 });
 
+test('onGrid makes the decisions and values of the JavaScript grid test, float32 and float64 sources', () => {
+  const arena = SimdArena.create(8 * 64 + 4 * 64 + 2 * 64 + 256)!;
+  const f64 = arena.f64(64);
+  const f32 = arena.f32(64);
+  const q = arena.u16(64);
+  const js = (x: ArrayLike<number>, scale: number, levels: number, tol: number, out: Uint16Array): boolean => {
+    for (let j = 0; j < x.length; j++) {
+      const v = x[j] * scale;
+      const k = (v + 0.5) | 0;
+      if (!(Math.abs(v - k) <= tol) || k < 0 || k > levels) return false;
+      out[j] = k;
+    }
+    return true;
+  };
+  const rng = new Rng(19);
+  const want = new Uint16Array(64);
+  const edge = [-0.6, -0.5, -0.4, -0, 0.5, 1.5, 254.5, 255.4, 255.6, 2 ** 31, 2 ** 40, NaN, Infinity, -Infinity];
+  for (let t = 0; t < 400; t++) {
+    const tol = t % 4 === 0 ? 0.5 : 0.1;
+    const onGridValues = t % 2 === 0; // half the trials on the grid (all pass), half with one value off it
+    for (let j = 0; j < 64; j++) f64[j] = Math.floor(rng.uniform() * 256) / 255 + (onGridValues ? 0 : (rng.uniform() - 0.5) * 1e-6);
+    if (!onGridValues) f64[Math.floor(rng.uniform() * 64)] = edge[t % edge.length] / 255;
+    f32.set(f64);
+    for (const src of [f64, f32]) {
+      want.fill(0);
+      q.fill(0);
+      const a = js(src, 255, 255, tol, want);
+      const b = arena.onGrid(src, 255, 255, tol, q);
+      assert.equal(b, a, `trial ${t} (${src.constructor.name}, tol ${tol})`);
+      if (a) assert.deepEqual(Array.from(q), Array.from(want));
+    }
+  }
+  assert.throws(() => arena.onGrid(f64.subarray(0, 3), 1, 255, 0.1, q), /even/);
+});
+
 test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
   const arena = SimdArena.create(1024)!;
   const w = arena.f32(9);

@@ -63,7 +63,7 @@ export class SimdArena {
   }
 
   /** True when `a` is a view into this arena (the kernels read only such arrays). */
-  holds(a: Float32Array | Float64Array | Int32Array): boolean {
+  holds(a: Float32Array | Float64Array | Int32Array | Uint16Array): boolean {
     return a.buffer === this.memory.buffer;
   }
 
@@ -128,6 +128,23 @@ export class SimdArena {
     return this.exports.cover(rows.byteOffset, count, supp.byteOffset, words, inner.byteOffset, out.byteOffset);
   }
 
+  /**
+   * The grid test of peeling on an even number of values: for v = src[j]·scale and k = ⌊v + ½⌋, true when every
+   * |v − k| ≤ tol and 0 ≤ k ≤ levels, with each k written to q[j]; false at the first pair that fails (q then
+   * partly written). `src` and `q` must be views of this arena.
+   * @example if (arena.onGrid(column, 255 / bias, 255, 0.1, q)) group(q);
+   */
+  onGrid(src: Float32Array | Float64Array, scale: number, levels: number, tol: number, q: Uint16Array): boolean {
+    if (src.length % 2 !== 0) throw new RangeError(`onGrid takes an even number of values, got ${src.length}`);
+    const f = src instanceof Float32Array ? this.exports.grid32 : this.exports.grid64;
+    return f(src.byteOffset, src.length, scale, levels, tol, q.byteOffset) === 1;
+  }
+
+  /** A zeroed Uint16Array of `length` values inside the arena (16-byte aligned). */
+  u16(length: number): Uint16Array {
+    return new Uint16Array(this.memory.buffer, this.take(length * 2), length);
+  }
+
   /** The byte address of a[at] inside the arena (for the transpose's table). */
   byteAddress(a: Float32Array, at: number): number {
     return a.byteOffset + 4 * at;
@@ -153,6 +170,8 @@ interface KernelExports {
   nzmask(src: number, dst: number, n: number): void;
   transpose(src: number, n: number, j0: number, j1: number, table: number, i0: number, i1: number): number;
   cover(rows: number, count: number, supp: number, words: number, inner: number, out: number): number;
+  grid32(src: number, n: number, scale: number, levels: number, tol: number, q: number): number;
+  grid64(src: number, n: number, scale: number, levels: number, tol: number, q: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -186,6 +205,10 @@ const op = {
   f64Store: 0x39,
   i32Load: 0x28,
   i32Store: 0x36,
+  i32Store16: 0x3b,
+  return: 0x0f,
+  if: 0x04,
+  f64Const: 0x44,
   i32Const: 0x41,
   f32Const: 0x43,
   f32Ne: 0x5c,
@@ -224,6 +247,16 @@ const simd = {
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   i32x4Bitmask: [0xfd, ...uleb(0xa4)],
   andNot: [0xfd, 0x4f],
+  load64Zero: (offset: number) => [0xfd, ...uleb(0x5d), 3, ...uleb(offset)],
+  f64x2Sub: [0xfd, ...uleb(0xf1)],
+  f64x2Abs: [0xfd, ...uleb(0xec)],
+  f64x2Floor: [0xfd, ...uleb(0x75)],
+  f64x2Le: [0xfd, ...uleb(0x4b)],
+  f64x2Ge: [0xfd, ...uleb(0x4c)],
+  v128And: [0xfd, ...uleb(0x4e)],
+  i64x2AllTrue: [0xfd, ...uleb(0xc3)],
+  i32x4TruncSatF64x2Zero: [0xfd, ...uleb(0xfc)],
+  i32x4Extract: (lane: number) => [0xfd, 0x1b, lane],
   anyTrue: [0xfd, 0x53],
   f64x2Mul: [0xfd, ...uleb(0xf2)],
 };
@@ -516,6 +549,46 @@ function coverBody(): number[] {
   return body([I32, I32, I32, I32, I32, I32, I32], code);
 }
 
+/**
+ * grid(src, n, scale, levels, tol, q) → i32, one body for float32 sources (`f32`) and one for float64: for every
+ * value v = src[j]·scale (n even) with k = ⌊v + ½⌋, checks |v − k| ≤ tol and 0 ≤ k ≤ levels, writing k to the u16
+ * array q; returns 0 at the first pair that fails, 1 when all pass. The same decisions and values as peeling's
+ * JavaScript grid test ((v + ½) | 0 there; both reject every value the other rejects, for tol ≤ ½).
+ * Params 0 src, 1 n, 2 scale, 3 levels, 4 tol, 5 q; locals 6 end, 7 v, 8 k, 9 S, 10 H, 11 L, 12 T, 13 zero.
+ */
+function gridBody(f32: boolean): number[] {
+  const [src, n, scale, levels, tol, q, end, v, k, S, H, L, T, zero] = Array.from({ length: 14 }, (_, t) => t);
+  const code = [
+    ...get(scale), ...simd.f64x2Splat, ...set(S),
+    op.f64Const, ...f64Bytes(0.5), ...simd.f64x2Splat, ...set(H),
+    ...get(levels), ...simd.f64x2Splat, ...set(L),
+    ...get(tol), ...simd.f64x2Splat, ...set(T),
+    ...simd.zero, ...set(zero),
+    // end = src + ⌊n/2⌋·(bytes of two values)
+    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(f32 ? 3 : 4), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3)), ...get(S), ...simd.f64x2Mul, ...set(v),
+    ...get(v), ...get(H), ...simd.f64x2Add, ...simd.f64x2Floor, ...set(k),
+    ...get(v), ...get(k), ...simd.f64x2Sub, ...simd.f64x2Abs, ...get(T), ...simd.f64x2Le,
+    ...get(k), ...get(zero), ...simd.f64x2Ge, ...simd.v128And,
+    ...get(k), ...get(L), ...simd.f64x2Le, ...simd.v128And,
+    ...simd.i64x2AllTrue, op.i32Eqz,
+    op.if, 0x40, ...i32(0), op.return, op.end,
+    ...get(q), ...get(k), ...simd.i32x4TruncSatF64x2Zero, ...simd.i32x4Extract(0), op.i32Store16, 1, 0,
+    ...get(q), ...get(k), ...simd.i32x4TruncSatF64x2Zero, ...simd.i32x4Extract(1), op.i32Store16, 1, 2,
+    ...addTo(src, f32 ? 8 : 16), ...addTo(q, 4),
+    op.br, 0, op.end, op.end,
+    ...i32(1),
+  ];
+  return body([I32, V128, V128, V128, V128, V128, V128, V128], code);
+}
+
+/** The eight bytes of a float64, little-endian (for f64.const). */
+function f64Bytes(v: number): number[] {
+  return Array.from(new Uint8Array(Float64Array.of(v).buffer));
+}
+
 function kernelModule(): Uint8Array<ArrayBuffer> {
   const types = section(1, vec([
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[F64]])], // dot
@@ -523,9 +596,10 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])], // nzmask
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])], // transpose
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // cover
+    [0x60, ...vec([[I32], [I32], [F64], [F64], [F64], [I32]]), ...vec([[I32]])], // grid32, grid64
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4]]));
+  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
@@ -533,7 +607,9 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [...name('nzmask'), 0x00, 3],
     [...name('transpose'), 0x00, 4],
     [...name('cover'), 0x00, 5],
+    [...name('grid32'), 0x00, 6],
+    [...name('grid64'), 0x00, 7],
   ]));
-  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody()]));
+  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody(), gridBody(true), gridBody(false)]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
