@@ -298,23 +298,7 @@ export class Certifier {
       for (let k = 0; k < f.rank; k++) this.cx[k] = this.k.arena.dot(c, xd, k * d, 0, d);
       return;
     }
-    for (let k = 0; k < f.rank; k++) {
-      const o = k * d;
-      let acc = 0;
-      if (nnz > d >>> 1) {
-        let acc1 = 0;
-        let j = 0;
-        for (; j + 1 < d; j += 2) {
-          acc += c[o + j] * xf[j];
-          acc1 += c[o + j + 1] * xf[j + 1];
-        }
-        if (j < d) acc += c[o + j] * xf[j];
-        acc += acc1;
-      } else {
-        for (let t = 0; t < nnz; t++) acc += c[o + nzBuf[t]] * xf[nzBuf[t]];
-      }
-      this.cx[k] = acc;
-    }
+    for (let k = 0; k < f.rank; k++) this.cx[k] = nnz > d >>> 1 ? dot(c, k * d, xf, d) : sparseRowDot(c, k * d, xf, nzBuf, nnz);
   }
 
   /**
@@ -341,28 +325,7 @@ export class Certifier {
     const o = r * d;
     // SIMD reads every value, JavaScript only the non-zeros: the kernel wins unless x̂ is mostly zeros
     if (this.k && nnz > d >>> 2) return this.k.arena.dot(w1t, this.k.x, o, 0, d) + this.s.w.b1[r];
-    let s = 0;
-    if (nnz > d >>> 1) {
-      // four partial sums: the adds' latency, not the loads, bounds a single-accumulator loop
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        s += w1t[o + j] * xf[j];
-        s1 += w1t[o + j + 1] * xf[j + 1];
-        s2 += w1t[o + j + 2] * xf[j + 2];
-        s3 += w1t[o + j + 3] * xf[j + 3];
-      }
-      for (; j < d; j++) s += w1t[o + j] * xf[j];
-      s += s1 + s2 + s3;
-    } else {
-      for (let t = 0; t < nnz; t++) {
-        const j = nzBuf[t];
-        s += w1t[o + j] * xf[j];
-      }
-    }
-    return s + this.s.w.b1[r];
+    return (nnz > d >>> 1 ? dot(w1t, o, xf, d) : sparseRowDot(w1t, o, xf, nzBuf, nnz)) + this.s.w.b1[r];
   }
 
   /** W₂[r, :]·δ₂ (the coefficient of x̂ on row r), δ₂ being `delta`. */
@@ -437,7 +400,8 @@ function coveringRows(rows: Int32Array, supp: Int32Array, inner: Int32Array, wor
   return n;
 }
 
-function dot(a: Float32Array, at: number, b: Float64Array, len: number): number {
+/** Σ a[at + m]·b[m] over m < len, four partial sums (a single accumulator would wait on each add's latency). */
+function dot(a: Float32Array, at: number, b: Float32Array | Float64Array, len: number): number {
   let s = 0;
   let s1 = 0;
   let s2 = 0;
@@ -457,6 +421,16 @@ function dot(a: Float32Array, at: number, b: Float64Array, len: number): number 
 function sparseDot(a: Float32Array, at: number, v: Float64Array, idx: Int32Array, len: number): number {
   let s = 0;
   for (let i = 0; i < len; i++) s += a[at + idx[i]] * v[i];
+  return s;
+}
+
+/** Σ a[at + j]·x[j] over the `len` positions j of `idx` (x's non-zeros). */
+function sparseRowDot(a: Float32Array, at: number, x: Float32Array, idx: Int32Array, len: number): number {
+  let s = 0;
+  for (let t = 0; t < len; t++) {
+    const j = idx[t];
+    s += a[at + j] * x[j];
+  }
   return s;
 }
 

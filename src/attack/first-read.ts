@@ -111,10 +111,8 @@ export function compactFirstRead(
     raw.set(kernel);
     // inactive columns go to the spare row after the active ones
     for (let i = 0; i < neurons; i++) table[i] = arena.byteAddress(space.cols, (slot[i] >= 0 ? slot[i] : neurons) * d);
-    const flag = arena.transposeColumns(raw, neurons, d, table, 0, neurons);
-    // NaN also when sums of four values near the float32 limit overflowed: then the values are looked at one by one
-    const k = Number.isNaN(flag) ? kernel.findIndex((v) => !Number.isFinite(v)) : -1;
-    if (k >= 0) notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
+    // NaN also when sums of four values near the float32 limit overflowed: the values are then looked at one by one
+    if (Number.isNaN(arena.transposeColumns(raw, neurons, d, table, 0, neurons))) checkKernelFinite(kernel, neurons);
     return columnsRead(active, cols, inv, slot, d);
   }
   // Tiles of 16 rows × 128 values, each row's run written contiguously: the writes then touch 16 pages at a time,
@@ -127,11 +125,14 @@ export function compactFirstRead(
       sum += transposeTile(kernel, cols, slot, neurons, d, i0, i1, j0, Math.min(d, j0 + TILE_VALUES));
     }
   }
-  if (!Number.isFinite(sum)) {
-    const k = kernel.findIndex((v) => !Number.isFinite(v));
-    notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
-  }
+  if (!Number.isFinite(sum)) checkKernelFinite(kernel, neurons);
   return columnsRead(active, cols, inv, slot, d);
+}
+
+/** Throws NOT_FINITE naming the first non-finite kernel value, if there is one (a sum may only have overflowed). */
+function checkKernelFinite(kernel: Float32Array, neurons: number): void {
+  const k = kernel.findIndex((v) => !Number.isFinite(v));
+  if (k >= 0) notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
 }
 
 /** The FirstRead over transposed columns `cols` (row slot[r] is row r's), each divided by ∇b_r when read. */

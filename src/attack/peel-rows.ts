@@ -90,7 +90,10 @@ export function peelRows(
     }
     return true;
   };
-  /** The grid test on the probe values of a residual row (see PeelState.probeValue), before the whole row is read. */
+  /**
+   * The grid test on the probe values of a row (see PeelState.probeValue), before the whole row is read; before
+   * any subtraction these are the first read-out's values at the same positions.
+   */
   const probe = (r: number): boolean => {
     const inv = cfg.levels / s.rb[r];
     for (let t = 0; t < s.probeAt.length; t++) {
@@ -99,15 +102,6 @@ export function peelRows(
     }
     return true;
   };
-  /** The grid test on PROBES values of a row's first read-out. */
-  const probeFirst = (r: number): boolean => {
-    for (let t = 0; t < probes.length; t++) {
-      const v = first.value(r, probes[t]) * cfg.levels;
-      if (!(Math.abs(v - nearest(v)) <= cfg.gridTolerance)) return false;
-    }
-    return true;
-  };
-  const probes = Int32Array.from({ length: Math.min(d, PROBES) }, (_, t) => Math.floor(((t + 0.5) * d) / Math.min(d, PROBES)));
   const join = (pending: Map<number, Group[]>, r: number) => {
     const hash = fnv(q);
     let list = pending.get(hash);
@@ -159,7 +153,7 @@ export function peelRows(
   // The probes only skip rows that onGrid would reject (a necessary part of its test), so the groups are the same
   // whether rows are held whole or read on demand.
   for (const r of first.rows) {
-    if (!probeFirst(r)) continue;
+    if (!probe(r)) continue;
     const col = first.column?.(r);
     if (col ? onGrid(col, 1 / grad.bias[r]) : onGrid(first.readInto(r, read), 1)) join(pending, r);
   }
@@ -201,9 +195,6 @@ export function peelRows(
     emptyRows,
   };
 }
-
-/** Values of a residual row tested for the grid before it is read whole. */
-const PROBES = 32;
 
 /**
  * The integer nearest v for v in [0, 2³¹) (ties up, as Math.round); elsewhere some integer at least ½ away from v,

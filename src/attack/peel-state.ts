@@ -123,18 +123,18 @@ export class PeelState {
     this.work = w.kernels?.workspace ?? null;
     const { bias, kernel1: k1 } = grad;
     const work = this.work;
+    for (const r of this.activeRows) {
+      this.state[r] = OPEN;
+      this.rb[r] = bias[r];
+      this.mass[r] = Math.abs(bias[r]);
+    }
     if (this.arena && work && work.kernel1.length >= n * h && work.supp.length >= n * words) {
       // SIMD: the gradient's second layer copied into the kernels' memory, then 32 values to a word in a few
       // instructions (about 10× the JavaScript loop below, the copy included). Inactive rows' words are not read.
       this.supp = work.supp.subarray(0, n * words);
       work.kernel1.set(k1);
       work.active.set(this.activeRows);
-      for (const r of this.activeRows) {
-        this.state[r] = OPEN;
-        this.rb[r] = bias[r];
-        this.mass[r] = Math.abs(bias[r]);
-        this.arena.nonZeroBits(work.kernel1, r * h, this.supp, r * words, h);
-      }
+      for (const r of this.activeRows) this.arena.nonZeroBits(work.kernel1, r * h, this.supp, r * words, h);
       return;
     }
     this.supp = new Int32Array(n * words);
@@ -142,9 +142,6 @@ export class PeelState {
     // row's entries are 0 in no pattern, which a branch would mispredict half the time.
     const u = new Uint32Array(k1.buffer, k1.byteOffset, k1.length);
     for (const r of this.activeRows) {
-      this.state[r] = OPEN;
-      this.rb[r] = bias[r];
-      this.mass[r] = Math.abs(bias[r]);
       for (let q = 0, o = r * h, s = r * words; q < words; q++) {
         let bits = 0;
         for (let m = q << 5, e = Math.min(h, m + 32), k = 0; m < e; m++, k++) {
