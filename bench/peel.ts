@@ -113,10 +113,16 @@ export async function benchPeel(opts: PeelBenchOptions): Promise<PeelBenchResult
       const update: Update = { clientId: `bench-${c}`, round, kind: 'gradient', numExamples: batchSize, arrays };
       return { batch, update };
     });
-    for (const { batch, update } of updates) {
+    // The round's peeling read-outs one after the other, then the plain read-outs they are compared with: the plain
+    // read-out allocates every row's float64 candidate (22 MB an update at CIFAR-10 size), which V8 would otherwise
+    // collect during the next timed read-out.
+    const peeled = updates.map(({ update }) => {
       const cpu0 = process.cpuUsage();
       const rec = attack.reconstruct(update, crafted.secrets) as PeelReconstruction;
-      const cpu = process.cpuUsage(cpu0);
+      return { rec, cpu: process.cpuUsage(cpu0) };
+    });
+    for (const [u, { batch, update }] of updates.entries()) {
+      const { rec, cpu } = peeled[u];
       const base = plain.reconstruct(update, (crafted.secrets as { inner: unknown }).inner);
       if (warm) continue; // JIT warm-up
       timed++;

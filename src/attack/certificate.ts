@@ -53,6 +53,10 @@ export class Certifier {
   /** δ₂ at `nzd`, and z₂ at `sup`: compact copies, so the inner loops index one array instead of two. */
   private readonly dv: Float64Array;
   private readonly z2c: Float64Array;
+  /** Coefficients found with z₂, by position in the firing list (NaN: not computed). */
+  private readonly coefAt: Float64Array;
+  /** Units of δ₂'s support where z₂ < 0. */
+  private readonly negative: Int32Array;
   /** C·x̂ when the first layer is low-rank. */
   private readonly cx: Float64Array | null;
   private readonly step: number;
@@ -77,6 +81,8 @@ export class Certifier {
     this.nzd = new Int32Array(s.h);
     this.dv = new Float64Array(s.h);
     this.z2c = new Float64Array(s.h);
+    this.coefAt = new Float64Array(s.n);
+    this.negative = new Int32Array(s.h);
     const work = s.w.kernels?.workspace;
     // in the kernels' memory when there is a workspace: the cover test then runs in SIMD
     this.dsupp = work ? work.inner : new Int32Array(s.words);
@@ -160,7 +166,9 @@ export class Certifier {
     // sup: where δ₂ is above its float noise (the support the checks use), as bits and as a list; nzd: where it is
     // not exactly 0 (the JavaScript coefficients use every real entry, however small).
     const { sup, nzd, dv, z2c } = this;
-    const ns = scaleAndSupport(delta, h, scale, zeroLevel, dsupp, sup);
+    // SIMD (bits only) when δ₂ and its bits are in the kernels' memory; the JavaScript loop also lists the units
+    const simdSupport = this.k !== null && this.k.arena.holds(dsupp);
+    const ns = simdSupport ? this.k!.arena.scaleAndSupport(delta, h, scale, zeroLevel, dsupp) : scaleAndSupport(delta, h, scale, zeroLevel, dsupp, sup);
     let nd = 0;
     if (!this.k) {
       for (let m = 0; m < h; m++) {
@@ -199,12 +207,33 @@ export class Certifier {
     const w2 = w.w2;
     const thick = compared > 0;
     let z2full = false;
+    // W₂[r, :]·δ₂ of the open rows beyond the group (step 4), computed with z₂ where both read W₂[r, :]
+    const coefAt = this.coefAt;
+    coefAt.fill(NaN, 0, firing.length);
+    // the support's units where x̂'s own z₂ is negative (a true singleton has none above the float error)
+    const negative = this.negative;
+    let nNeg = 0;
     if (!thick && this.k) {
       // dense rows in SIMD beat gathering the support's units (about half of them) in JavaScript
       for (let m = 0; m < h; m++) z2[m] = w.b2[m];
-      for (let t = 0; t < firing.length; t++) if (zF[t] > 0) this.k.arena.axpy(zF[t], w2, firing[t] * h, z2, 0, h);
-      for (let i = 0; i < ns; i++) z2c[i] = z2[sup[i]];
+      const arena = this.k.arena;
+      for (let t = 0; t < firing.length; t++) {
+        const r = firing[t];
+        const open = t >= rows.length && state[r] === OPEN;
+        if (zF[t] > 0 && open) coefAt[t] = arena.axpyDot(zF[t], w2, r * h, z2, delta, h);
+        else if (zF[t] > 0) arena.axpy(zF[t], w2, r * h, z2, 0, h);
+      }
       z2full = true;
+      if (simdSupport) {
+        for (let q = 0; q < words; q++) {
+          for (let b = dsupp[q]; b !== 0; b &= b - 1) {
+            const m = (q << 5) | (31 - Math.clz32(b & -b));
+            if (z2[m] < 0) negative[nNeg++] = m;
+          }
+        }
+      } else {
+        for (let i = 0; i < ns; i++) if (z2[sup[i]] < 0) negative[nNeg++] = sup[i];
+      }
     } else if (!thick) {
       for (let i = 0; i < ns; i++) z2c[i] = w.b2[sup[i]];
       for (let t = 0; t < firing.length; t++) {
@@ -213,16 +242,21 @@ export class Certifier {
         const o = firing[t] * h;
         for (let i = 0; i < ns; i++) z2c[i] += y * w2[o + sup[i]];
       }
+      for (let i = 0; i < ns; i++) {
+        if (z2c[i] < 0) {
+          z2[sup[i]] = z2c[i];
+          negative[nNeg++] = sup[i];
+        }
+      }
     }
-    for (let i = 0; i < ns && !thick; i++) {
-      const m = sup[i];
-      if (!(z2c[i] < 0)) continue;
+    for (let i = 0; i < nNeg; i++) {
+      const m = negative[i];
       // float error of the client's z₂, plus what rows within the float32 margin may have added
       let bound = Math.abs(w.b2[m]);
       for (let t = 0; t < firing.length; t++) bound += (Math.max(0, zF[t]) + this.margin(firing[t])) * Math.abs(w2[firing[t] * h + m]);
       let slack = 1e-4 * bound;
       for (const r of uncertain) slack += this.margin(r) * Math.abs(w2[r * h + m]);
-      if (z2c[i] < -slack) return 'layer-2 support';
+      if (z2[m] < -slack) return 'layer-2 support';
     }
 
     // 4. coefficients on the other open rows, and no contradiction once they are subtracted.
@@ -232,7 +266,7 @@ export class Certifier {
     for (let t = rows.length; t < firing.length; t++) {
       const r = firing[t];
       if (state[r] !== OPEN) continue;
-      const c = this.k || nd > (h * 3) >>> 2 ? this.coefficient(r) : sparseDot(w2, r * h, dv, nzd, nd);
+      const c = !Number.isNaN(coefAt[t]) ? coefAt[t] : this.k || nd > (h * 3) >>> 2 ? this.coefficient(r) : sparseDot(w2, r * h, dv, nzd, nd);
       const size = s.mass[r] + Math.abs(c);
       if (Math.abs(rb[r] - c) <= EMPTY_TOL * size && this.unexplained(r, c, 100 * EMPTY_TOL * size)) return 'contradiction';
       targets.push(r);

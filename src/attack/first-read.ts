@@ -36,6 +36,11 @@ export interface FirstRead {
   columnInto(r: number, out: Float64Array): Float64Array;
   /** Row r's kernel gradient column as held (float32, do not modify), when the read-out holds columns. */
   column?(r: number): Float32Array;
+  /**
+   * The kernel gradient of every active row r at the positions `at`: ∇W[at[t], r] into out[r·at.length + t] (rows
+   * that are not active are left alone). One pass over a few rows of the [inputDim × neurons] kernel.
+   */
+  columnValues(at: Int32Array, out: Float64Array): void;
 }
 
 /**
@@ -64,6 +69,9 @@ export function eagerFirstRead(candidates: Candidate[], neurons: number): FirstR
       const b = bias[r];
       for (let j = 0; j < x.length; j++) out[j] = x[j] * b;
       return out;
+    },
+    columnValues: (at, out) => {
+      for (const r of rows) for (let t = 0, x = byRow[r]!; t < at.length; t++) out[r * at.length + t] = x[at[t]] * bias[r];
     },
   };
 }
@@ -113,7 +121,7 @@ export function compactFirstRead(
     for (let i = 0; i < neurons; i++) table[i] = arena.byteAddress(space.cols, (slot[i] >= 0 ? slot[i] : neurons) * d);
     // NaN also when sums of four values near the float32 limit overflowed: the values are then looked at one by one
     if (Number.isNaN(arena.transposeColumns(raw, neurons, d, table, 0, neurons))) checkKernelFinite(kernel, neurons);
-    return columnsRead(active, cols, inv, slot, d);
+    return columnsRead(active, cols, inv, slot, d, kernel);
   }
   // Tiles of 16 rows × 128 values, each row's run written contiguously: the writes then touch 16 pages at a time,
   // not one page per value. One call per tile: V8 optimizes a small function called thousands of times at once,
@@ -126,7 +134,7 @@ export function compactFirstRead(
     }
   }
   if (!Number.isFinite(sum)) checkKernelFinite(kernel, neurons);
-  return columnsRead(active, cols, inv, slot, d);
+  return columnsRead(active, cols, inv, slot, d, kernel);
 }
 
 /** Throws NOT_FINITE naming the first non-finite kernel value, if there is one (a sum may only have overflowed). */
@@ -135,15 +143,20 @@ function checkKernelFinite(kernel: Float32Array, neurons: number): void {
   if (k >= 0) notFinite(`kernel[${Math.floor(k / neurons)}, ${k % neurons}]`);
 }
 
-/** The FirstRead over transposed columns `cols` (row slot[r] is row r's), each divided by ∇b_r when read. */
-function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, slot: Int32Array, d: number): FirstRead {
+/**
+ * The FirstRead over transposed columns `cols` (row slot[r] is row r's), each divided by ∇b_r when read; `kernel` is
+ * the update's (row-major, read for `columnValues`: a few of its rows hold every column's values at those positions).
+ */
+function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, slot: Int32Array, d: number, kernel: Float32Array): FirstRead {
+  const rows = Int32Array.from(active);
+  const n = slot.length;
   const readInto = (r: number, out: Float64Array): Float64Array => {
     const s = inv[r];
     for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k] * s;
     return out;
   };
   return {
-    rows: Int32Array.from(active),
+    rows,
     value: (r, j) => cols[slot[r] * d + j] * inv[r],
     row: (r) => readInto(r, new Float64Array(d)),
     readInto,
@@ -152,6 +165,10 @@ function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, sl
     columnInto: (r, out) => {
       for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k];
       return out;
+    },
+    columnValues: (at, out) => {
+      const p = at.length;
+      for (let t = 0; t < p; t++) for (let i = 0, o = at[t] * n; i < rows.length; i++) out[rows[i] * p + t] = kernel[o + rows[i]];
     },
   };
 }

@@ -80,7 +80,8 @@ export class PeelState {
   private readonly subs: number[][];
   private readonly subCoef: number[][];
   private readonly subAct: number[][];
-  private readonly inputs: Subtraction[] = [];
+  /** The inputs subtracted so far, `nz` null for a dense one (more than half its values non-zero). */
+  private readonly inputs: (Omit<Subtraction, 'nz'> & { nz: Int32Array | null })[] = [];
   /** Positions of the probe values kept up to date for every row (PROBE_COUNT spread over the input). */
   readonly probeAt: Int32Array;
   /** Each active row's residual column at `probeAt` (probeAt.length values a row), kept up to date by subtract. */
@@ -88,6 +89,8 @@ export class PeelState {
   /** The SIMD kernels' memory and the room in it for columns and inputs, when the weights have them. */
   private readonly arena: SimdArena | null;
   private readonly work: PeelWorkspace | null;
+  /** The update's second-layer gradient copied into the kernels' memory (with a workspace), else null. */
+  private kernel1InArena: Float32Array | null = null;
 
   constructor(
     readonly w: PeelWeights,
@@ -115,10 +118,7 @@ export class PeelState {
     const p = Math.min(this.d, PROBE_COUNT);
     this.probeAt = Int32Array.from({ length: p }, (_, t) => Math.floor(((t + 0.5) * this.d) / p));
     this.probeRes = new Float64Array(n * p);
-    for (const r of this.activeRows) {
-      const col = this.first.column?.(r);
-      for (let t = 0; t < p; t++) this.probeRes[r * p + t] = col ? col[this.probeAt[t]] : this.first.columnValue(r, this.probeAt[t]);
-    }
+    this.first.columnValues(this.probeAt, this.probeRes);
     this.arena = w.kernels?.arena ?? null;
     this.work = w.kernels?.workspace ?? null;
     const { bias, kernel1: k1 } = grad;
@@ -133,6 +133,7 @@ export class PeelState {
       // instructions (about 10× the JavaScript loop below, the copy included). Inactive rows' words are not read.
       this.supp = work.supp.subarray(0, n * words);
       work.kernel1.set(k1);
+      this.kernel1InArena = work.kernel1;
       work.active.set(this.activeRows);
       for (const r of this.activeRows) this.arena.nonZeroBits(work.kernel1, r * h, this.supp, r * words, h);
       return;
@@ -169,7 +170,7 @@ export class PeelState {
     for (let t = this.applied[r]; t < subs.length; t++) {
       const { x: xa, nz } = this.inputs[subs[t]];
       const c = this.subCoef[r][t];
-      if (nz.length > d >>> 1) {
+      if (nz === null) {
         // dense inputs (natural photos): a straight pass beats gathering the non-zeros, in SIMD when it can
         if (this.arena && this.work && this.arena.holds(xa)) this.arena.axpy(-c, xa, 0, col, 0, d);
         else for (let j = 0; j < d; j++) col[j] -= c * xa[j];
@@ -204,6 +205,20 @@ export class PeelState {
   /** Row r of the residual second-layer gradient divided by `y` (the row's activation), into `out`. */
   row2(r: number, y: number, out: Float64Array): Float64Array {
     const h = this.h;
+    const k1a = this.kernel1InArena;
+    if (k1a && this.arena!.holds(out) && this.subs[r].every((a) => this.arena!.holds(this.inputs[a].delta))) {
+      // the same operations in the same order as the loops below (x/1 is exact), in SIMD
+      const arena = this.arena!;
+      const subs = this.subs[r];
+      if (subs.length === 0) {
+        arena.divide(k1a, r * h, y, out, h);
+        return out;
+      }
+      arena.divide(k1a, r * h, 1, out, h);
+      for (let t = 0; t < subs.length; t++) arena.axpy64(-this.subAct[r][t], this.inputs[subs[t]].delta, 0, out, 0, h);
+      arena.divide(out, 0, y, out, h);
+      return out;
+    }
     const k1 = this.grad.kernel1;
     for (let m = 0, o = r * h; m < h; m++) out[m] = k1[o + m];
     const subs = this.subs[r];
@@ -224,6 +239,12 @@ export class PeelState {
    */
   row2Within(r: number, y: number, delta: Float64Array, tol: number, scratch: Float64Array): boolean {
     const h = this.h;
+    const arena = this.kernel1InArena && this.arena!.holds(delta) && this.arena!.holds(scratch) ? this.arena! : null;
+    if (arena) {
+      // max |·| ≤ tol exactly when every |·| ≤ tol; NaN fails both
+      if (this.subs[r].length === 0) return arena.maxDiff(this.kernel1InArena!, r * h, y, delta, h) <= tol;
+      return arena.maxDiff(this.row2(r, y, scratch), 0, 1, delta, h) <= tol;
+    }
     if (this.subs[r].length > 0) {
       this.row2(r, y, scratch);
       for (let m = 0; m < h; m++) if (!(Math.abs(scratch[m] - delta[m]) <= tol)) return false;
@@ -256,7 +277,9 @@ export class PeelState {
     const delta = work && a < this.n ? work.deltas.subarray(a * h, (a + 1) * h) : new Float64Array(h);
     x.set(sub.x);
     delta.set(sub.delta);
-    const s: Subtraction = { x, nz: sub.nz.slice(), delta, rows: sub.rows, coef: sub.coef, act: sub.act };
+    // a dense input's residual update is a straight pass: its non-zero positions are not kept
+    const nz = sub.nz.length > d >>> 1 ? null : sub.nz.slice();
+    const s = { x, nz, delta, rows: sub.rows, coef: sub.coef, act: sub.act };
     this.inputs.push(s);
     let big = 0;
     for (let m = 0; m < h; m++) {

@@ -163,6 +163,71 @@ test('onGrid makes the decisions and values of the JavaScript grid test, float32
   assert.throws(() => arena.onGrid(f64.subarray(0, 3), 1, 255, 0.1, q), /even/);
 });
 
+test('scaleAndSupport scales in place and sets the bits of |v| > level as the JavaScript loop does (NaN unset), every length', () => {
+  const arena = SimdArena.create(8 * 200 + 4 * 16)!;
+  const rng = new Rng(11);
+  const delta = arena.f64(100);
+  const bits = arena.i32(5);
+  for (let len = 0; len <= 100; len++) {
+    const src = Float64Array.from({ length: len }, () => rng.normal());
+    if (len > 3) src[3] = NaN;
+    delta.set(src);
+    bits.fill(-1);
+    const count = arena.scaleAndSupport(delta, len, -1.5, 0.75, bits);
+    let want = 0;
+    for (let i = 0; i < len; i++) {
+      const v = src[i] * -1.5;
+      assert.ok(Object.is(delta[i], v), `len ${len}: delta[${i}]`);
+      const on = Math.abs(v) > 0.75 ? 1 : 0;
+      want += on;
+      assert.equal((bits[i >>> 5] >>> (i & 31)) & 1, on, `len ${len}: bit ${i}`);
+    }
+    assert.equal(count, want, `len ${len}: count`);
+    // bits past the length in the last word are clear; words past it untouched
+    if (len % 32 !== 0) assert.equal(bits[len >>> 5] >>> (len & 31), 0, `len ${len}: tail bits`);
+    assert.equal(bits[(len + 31) >>> 5], -1, `len ${len}: next word`);
+  }
+});
+
+test('maxDiff, divide and axpyDot agree with the JavaScript loops, float32 and float64 sources, every length', () => {
+  const arena = SimdArena.create(4 * 64 + 8 * 64 * 6)!;
+  const rng = new Rng(13);
+  const w32 = arena.f32(64);
+  const w64 = arena.f64(64);
+  const ref = arena.f64(64);
+  const x = arena.f64(64);
+  const y = arena.f64(64);
+  const out = arena.f64(64);
+  for (let i = 0; i < 64; i++) {
+    w32[i] = rng.normal();
+    w64[i] = rng.normal();
+    ref[i] = rng.normal();
+    x[i] = rng.uniform();
+  }
+  for (let len = 0; len <= 40; len++) {
+    for (const src of [w32, w64]) {
+      let want = 0;
+      for (let i = 0; i < len; i++) want = Math.max(want, Math.abs(src[5 + i] / 0.3 - ref[i]));
+      assert.equal(arena.maxDiff(src, 5, 0.3, ref, len), want, `maxDiff len ${len}`);
+      out.fill(7);
+      arena.divide(src, 5, 0.3, out, len);
+      for (let i = 0; i < 64; i++) assert.equal(out[i], i < len ? src[5 + i] / 0.3 : 7, `divide len ${len}: out[${i}]`);
+    }
+    y.fill(0.5);
+    const got = arena.axpyDot(-1.25, w32, 3, y, x, len);
+    let dot = 0;
+    for (let i = 0; i < len; i++) dot += w32[3 + i] * x[i];
+    assert.ok(Math.abs(got - dot) <= 1e-14 * (1 + Math.abs(dot)) * len, `axpyDot len ${len}: ${got} vs ${dot}`);
+    for (let i = 0; i < 64; i++) assert.equal(y[i], i < len ? 0.5 + -1.25 * w32[3 + i] : 0.5, `axpyDot len ${len}: y[${i}]`);
+  }
+  // a NaN anywhere makes the maximum NaN, so that `!(max <= tol)` rejects as the element-wise test does
+  for (const at of [0, 1, 6]) {
+    w64[at] = NaN;
+    assert.ok(Number.isNaN(arena.maxDiff(w64, 0, 1, ref, 7)), `NaN at ${at}`);
+    w64[at] = 0;
+  }
+});
+
 test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', () => {
   const arena = SimdArena.create(1024)!;
   const w = arena.f32(9);
@@ -173,6 +238,21 @@ test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', (
   assert.equal(arena.dot(w, x, 8, 0, 1), 9);
   arena.axpy(2, w, 0, x, 0, 9);
   assert.deepEqual(Array.from(x), [3, 5, 7, 9, 11, 13, 15, 17, 19]);
+  // y = x + 1·w = [4, 7, …, 28] and w·[1, …, 1] = 45; |w/2 − [0, …]| at most 4.5; w/4 = [0.25, …, 2.25]
+  const ones = arena.f64(9).fill(1);
+  assert.equal(arena.axpyDot(1, w, 0, x, ones, 9), 45);
+  assert.deepEqual(Array.from(x), [4, 7, 10, 13, 16, 19, 22, 25, 28]);
+  assert.equal(arena.maxDiff(w, 0, 2, arena.f64(9), 9), 4.5);
+  const quarter = arena.f64(9);
+  arena.divide(w, 0, 4, quarter, 9);
+  assert.deepEqual(Array.from(quarter), [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25]);
+  // |−1.5·[1, −0.25, 0.5]| > 0.7 at 0 and 2: bits 0b101, two units
+  const delta = arena.f64(3);
+  delta.set([1, -0.25, 0.5]);
+  const bits = arena.i32(1);
+  assert.equal(arena.scaleAndSupport(delta, 3, -1.5, 0.7, bits), 2);
+  assert.equal(bits[0], 0b101);
+  assert.deepEqual(Array.from(delta), [-1.5, 0.375, -0.75]);
 });
 
 test('the arena refuses sizes above its cap and allocations past its end', () => {

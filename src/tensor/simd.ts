@@ -140,6 +140,66 @@ export class SimdArena {
     return f(src.byteOffset, src.length, scale, levels, tol, q.byteOffset) === 1;
   }
 
+  /**
+   * delta[i] *= scale for i < len, then bit k of bits[w] set when |delta[32w + k]| > level (NaN: unset), for the
+   * ⌈len/32⌉ words; returns how many bits are set. Both arrays must be views of this arena.
+   * @example const count = arena.scaleAndSupport(delta, 3000, 1.02, 1e-9, bits);
+   */
+  scaleAndSupport(delta: Float64Array, len: number, scale: number, level: number, bits: Int32Array): number {
+    const even = len & ~1;
+    let count = this.exports.support(delta.byteOffset, even, scale, level, bits.byteOffset);
+    if (even < len) {
+      const v = (delta[even] *= scale);
+      const on = Math.abs(v) > level ? 1 : 0;
+      const q = even >>> 5;
+      bits[q] = (even & 31) === 0 ? on : bits[q] | (on << (even & 31));
+      count += on;
+    }
+    return count;
+  }
+
+  /**
+   * max over i < len of |src[srcAt + i]/y − ref[i]|, in float64; NaN when any term is NaN (so `!(max ≤ tol)` rejects
+   * as the element-wise test does). Both arrays must be views of this arena.
+   * @example if (!(arena.maxDiff(kernel1, r * h, y, delta, h) <= tol)) reject();
+   */
+  maxDiff(src: Float32Array | Float64Array, srcAt: number, y: number, ref: Float64Array, len: number): number {
+    const even = len & ~1;
+    const f = src instanceof Float32Array ? this.exports.maxdiff32 : this.exports.maxdiff64;
+    const at = src.byteOffset + src.BYTES_PER_ELEMENT * srcAt;
+    let max = f(at, y, ref.byteOffset, even);
+    if (even < len) max = nanMax(max, Math.abs(src[srcAt + even] / y - ref[even]));
+    return max;
+  }
+
+  /**
+   * out[i] = src[srcAt + i]/y for i < len, in float64 (float32 sources promoted exactly). Both arrays must be views
+   * of this arena; `out` may be `src` itself (float64, srcAt 0).
+   * @example arena.divide(kernel1, r * h, y, out, h); // row r of a float32 matrix over y
+   */
+  divide(src: Float32Array | Float64Array, srcAt: number, y: number, out: Float64Array, len: number): void {
+    const even = len & ~1;
+    const f = src instanceof Float32Array ? this.exports.div32 : this.exports.div64;
+    f(src.byteOffset + src.BYTES_PER_ELEMENT * srcAt, y, out.byteOffset, even);
+    if (even < len) out[even] = src[srcAt + even] / y;
+  }
+
+  /**
+   * y[i] += a·w[wAt + i] for i < len, and returns Σ w[wAt + i]·x[i] (float64, one read of w for both). All three
+   * arrays must be views of this arena.
+   * @example const c = arena.axpyDot(act, w2, r * h, z2, delta, h); // z₂ += act·W₂[r, :]; c = W₂[r, :]·δ₂
+   */
+  axpyDot(a: number, w: Float32Array, wAt: number, y: Float64Array, x: Float64Array, len: number): number {
+    const main = len & ~3;
+    let s = this.exports.axpydot(a, w.byteOffset + 4 * wAt, y.byteOffset, x.byteOffset, main);
+    for (let i = main; i < len; i++) {
+      const v = w[wAt + i];
+      y[i] += a * v;
+      s += v * x[i];
+    }
+    return s;
+  }
+
   /** A zeroed Uint16Array of `length` values inside the arena (16-byte aligned). */
   u16(length: number): Uint16Array {
     return new Uint16Array(this.memory.buffer, this.take(length * 2), length);
@@ -172,6 +232,17 @@ interface KernelExports {
   cover(rows: number, count: number, supp: number, words: number, inner: number, out: number): number;
   grid32(src: number, n: number, scale: number, levels: number, tol: number, q: number): number;
   grid64(src: number, n: number, scale: number, levels: number, tol: number, q: number): number;
+  support(delta: number, n: number, scale: number, level: number, bits: number): number;
+  maxdiff32(src: number, y: number, ref: number, n: number): number;
+  maxdiff64(src: number, y: number, ref: number, n: number): number;
+  div32(src: number, y: number, out: number, n: number): void;
+  div64(src: number, y: number, out: number, n: number): void;
+  axpydot(a: number, w: number, y: number, x: number, n: number): number;
+}
+
+/** max(a, b), NaN when either is (as WebAssembly's f64.max). */
+function nanMax(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -223,6 +294,8 @@ const op = {
   i32And: 0x71,
   i32Shl: 0x74,
   i32ShrU: 0x76,
+  i32Popcnt: 0x69,
+  f64Max: 0xa5,
   f64Add: 0xa0,
   f64Mul: 0xa2,
   f64PromoteF32: 0xbb,
@@ -259,6 +332,10 @@ const simd = {
   i32x4Extract: (lane: number) => [0xfd, 0x1b, lane],
   anyTrue: [0xfd, 0x53],
   f64x2Mul: [0xfd, ...uleb(0xf2)],
+  f64x2Div: [0xfd, ...uleb(0xf3)],
+  f64x2Max: [0xfd, ...uleb(0xf5)],
+  f64x2Gt: [0xfd, ...uleb(0x4a)],
+  i64x2Bitmask: [0xfd, ...uleb(0xc4)],
 };
 
 function uleb(v: number): number[] {
@@ -584,6 +661,118 @@ function gridBody(f32: boolean): number[] {
   return body([I32, V128, V128, V128, V128, V128, V128, V128], code);
 }
 
+/**
+ * support(delta, n, scale, level, bits) → i32: delta[i] *= scale, and bit k of word w of bits set when
+ * |delta[32w + k]| > level (f64x2.gt: NaN gives 0), for an even n, two values a step; returns the bits set.
+ * Params 0 delta, 1 n, 2 scale, 3 level, 4 bits; locals 5 end, 6 S, 7 L, 8 v, 9 word, 10 k, 11 count.
+ */
+function supportBody(): number[] {
+  const [delta, n, scale, level, bits, end, S, L, v, word, k, count] = Array.from({ length: 12 }, (_, t) => t);
+  const flush = [
+    ...get(bits), ...get(word), op.i32Store, 2, 0,
+    ...get(count), ...get(word), op.i32Popcnt, op.i32Add, ...set(count),
+  ];
+  const code = [
+    ...get(scale), ...simd.f64x2Splat, ...set(S),
+    ...get(level), ...simd.f64x2Splat, ...set(L),
+    ...get(delta), ...get(n), ...i32(1), op.i32ShrU, ...i32(4), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(delta), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(delta), ...simd.load(0, 3), ...get(S), ...simd.f64x2Mul, ...set(v),
+    ...get(delta), ...get(v), ...simd.store(0, 3),
+    ...get(word), ...get(v), ...simd.f64x2Abs, ...get(L), ...simd.f64x2Gt, ...simd.i64x2Bitmask, ...get(k), op.i32Shl, op.i32Or, ...set(word),
+    ...addTo(k, 2), ...addTo(delta, 16),
+    // a full word: store it, count its bits, start the next
+    op.block, 0x40,
+    ...get(k), ...i32(32), op.i32Ne, op.brIf, 0,
+    ...flush,
+    ...i32(0), ...set(word), ...i32(0), ...set(k), ...addTo(bits, 4),
+    op.end,
+    op.br, 0, op.end, op.end,
+    // the last, partial word
+    op.block, 0x40,
+    ...get(k), op.i32Eqz, op.brIf, 0,
+    ...flush,
+    op.end,
+    ...get(count),
+  ];
+  return body([I32, V128, V128, V128, I32, I32, I32], code);
+}
+
+/**
+ * maxdiff(src, y, ref, n) → f64, one body for float32 sources (`f32`) and one for float64: max over an even n of
+ * |src[i]/y − ref[i]| (f64x2.max: NaN when any term is NaN), two values a step.
+ * Params 0 src, 1 y, 2 ref, 3 n; locals 4 end, 5 Y, 6 acc.
+ */
+function maxdiffBody(f32: boolean): number[] {
+  const [src, y, ref, n, end, Y, acc] = Array.from({ length: 7 }, (_, t) => t);
+  const code = [
+    ...get(y), ...simd.f64x2Splat, ...set(Y),
+    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(f32 ? 3 : 4), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(acc),
+    ...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3)), ...get(Y), ...simd.f64x2Div,
+    ...get(ref), ...simd.load(0, 3), ...simd.f64x2Sub, ...simd.f64x2Abs,
+    ...simd.f64x2Max, ...set(acc),
+    ...addTo(src, f32 ? 8 : 16), ...addTo(ref, 16),
+    op.br, 0, op.end, op.end,
+    ...get(acc), ...simd.f64x2Extract(0), ...get(acc), ...simd.f64x2Extract(1), op.f64Max,
+  ];
+  return body([I32, V128, V128], code);
+}
+
+/**
+ * div(src, y, out, n), one body for float32 sources (`f32`) and one for float64: out[i] = src[i]/y for an even n,
+ * two values a step. Params 0 src, 1 y, 2 out, 3 n; locals 4 end, 5 Y.
+ */
+function divBody(f32: boolean): number[] {
+  const [src, y, out, n, end, Y] = Array.from({ length: 6 }, (_, t) => t);
+  const code = [
+    ...get(y), ...simd.f64x2Splat, ...set(Y),
+    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(f32 ? 3 : 4), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(out),
+    ...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3)), ...get(Y), ...simd.f64x2Div,
+    ...simd.store(0, 3),
+    ...addTo(src, f32 ? 8 : 16), ...addTo(out, 16),
+    op.br, 0, op.end, op.end,
+  ];
+  return body([I32, V128], code);
+}
+
+/**
+ * axpydot(a, w, y, x, n) → f64: y += a·w and Σ w·x over n values (a multiple of 4; float32 w promoted exactly),
+ * four a step, the dot in two f64x2 partial sums. Params 0 a, 1 w, 2 y, 3 x, 4 n; locals 5 av, 6 v, 7 lo, 8 hi,
+ * 9 s0, 10 s1, 11 end.
+ */
+function axpydotBody(): number[] {
+  const [a, w, y, x, n, av, v, lo, hi, s0, s1, end] = Array.from({ length: 12 }, (_, t) => t);
+  const update = (part: number, off: number) => [
+    ...get(y), ...get(y), ...simd.load(off, 3), ...get(part), ...get(av), ...simd.f64x2Mul, ...simd.f64x2Add, ...simd.store(off, 3),
+  ];
+  const mac = (acc: number, part: number, off: number) => [
+    ...get(acc), ...get(part), ...get(x), ...simd.load(off, 3), ...simd.f64x2Mul, ...simd.f64x2Add, ...set(acc),
+  ];
+  const code = [
+    ...get(a), ...simd.f64x2Splat, ...set(av),
+    ...get(w), ...get(n), ...i32(2), op.i32ShrU, ...i32(4), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(w), ...simd.load(0, 2), ...set(v),
+    ...get(v), ...simd.f64x2PromoteLow, ...set(lo),
+    ...get(v), ...get(v), ...simd.highToLow, ...simd.f64x2PromoteLow, ...set(hi),
+    ...update(lo, 0), ...update(hi, 16),
+    ...mac(s0, lo, 0), ...mac(s1, hi, 16),
+    ...addTo(w, 16), ...addTo(y, 32), ...addTo(x, 32),
+    op.br, 0, op.end, op.end,
+    ...get(s0), ...get(s1), ...simd.f64x2Add, ...set(v),
+    ...get(v), ...simd.f64x2Extract(0), ...get(v), ...simd.f64x2Extract(1), op.f64Add,
+  ];
+  return body([V128, V128, V128, V128, V128, V128, I32], code);
+}
+
 /** The eight bytes of a float64, little-endian (for f64.const). */
 function f64Bytes(v: number): number[] {
   return Array.from(new Uint8Array(Float64Array.of(v).buffer));
@@ -597,9 +786,13 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])], // transpose
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // cover
     [0x60, ...vec([[I32], [I32], [F64], [F64], [F64], [I32]]), ...vec([[I32]])], // grid32, grid64
+    [0x60, ...vec([[I32], [I32], [F64], [F64], [I32]]), ...vec([[I32]])], // support
+    [0x60, ...vec([[I32], [F64], [I32], [I32]]), ...vec([[F64]])], // maxdiff32, maxdiff64
+    [0x60, ...vec([[I32], [F64], [I32], [I32]]), ...vec([])], // div32, div64
+    [0x60, ...vec([[F64], [I32], [I32], [I32], [I32]]), ...vec([[F64]])], // axpydot
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5]]));
+  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5], [6], [7], [7], [8], [8], [9]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
@@ -609,7 +802,16 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [...name('cover'), 0x00, 5],
     [...name('grid32'), 0x00, 6],
     [...name('grid64'), 0x00, 7],
+    [...name('support'), 0x00, 8],
+    [...name('maxdiff32'), 0x00, 9],
+    [...name('maxdiff64'), 0x00, 10],
+    [...name('div32'), 0x00, 11],
+    [...name('div64'), 0x00, 12],
+    [...name('axpydot'), 0x00, 13],
   ]));
-  const code = section(10, vec([dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody(), gridBody(true), gridBody(false)]));
+  const code = section(10, vec([
+    dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody(), gridBody(true), gridBody(false),
+    supportBody(), maxdiffBody(true), maxdiffBody(false), divBody(true), divBody(false), axpydotBody(),
+  ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
