@@ -32,73 +32,175 @@ const AGREE_ROWS = 2;
 export const DEFERRED = 'deferred';
 
 /**
- * The certificate (see `peelRows` for the rule), with its scratch buffers; one per peeling.
+ * One candidate under the certificate: x̂ (float32 values, non-zero positions, norm, float64 copy for the kernels,
+ * C·x̂ for a low-rank layer), its δ₂ and support bits, and what `prepare` found: the group's pre-activations, the
+ * best-conditioned row, δ₂'s scale, and the rows whose support covers δ₂'s with their pre-activations.
+ */
+class Slot {
+  readonly xf: Float32Array;
+  readonly nzBuf: Int32Array;
+  nnz = 0;
+  xnorm = 0;
+  /** x̂ in float64 inside the kernels' memory (SIMD dot products), or null. */
+  readonly xd: Float64Array | null;
+  readonly cx: Float64Array | null;
+  readonly delta: Float64Array;
+  /** δ₂'s support as bits (zero-padded to a multiple of four words: the SIMD cover test reads four at a time). */
+  readonly dsupp: Int32Array;
+  /** The support as a list of units, and δ₂'s exact non-zeros (JavaScript paths only). */
+  readonly sup: Int32Array | null;
+  readonly nzd: Int32Array | null;
+  readonly dv: Float64Array | null;
+  group: Group | null = null;
+  zS: number[] = [];
+  best = 0;
+  relK = 0;
+  maxD = 0;
+  thick = false;
+  ns = 0;
+  nd = 0;
+  simdSupport = false;
+  /** Covered rows outside the group, and their pre-activations (filled by `Certifier.preactivations`). */
+  readonly cover: Int32Array;
+  readonly zc: Float64Array;
+  nc = 0;
+
+  /** Room in the kernels' memory for the SIMD load (x̂'s grid values and non-zero count), or null. */
+  readonly load: { q: Uint16Array; count: Int32Array } | null;
+
+  constructor(d: number, h: number, n: number, words: number, rank: number, room: SlotRoom | null) {
+    this.xf = room?.xf ?? new Float32Array(d);
+    this.load = room?.q && room.count ? { q: room.q, count: room.count } : null;
+    this.nzBuf = room?.nz ?? new Int32Array(d);
+    this.xd = room?.x ?? null;
+    this.delta = room?.delta ?? new Float64Array(h);
+    this.dsupp = room?.inner ?? new Int32Array(words + 4);
+    const js = room === null || !room.simd;
+    this.sup = js ? new Int32Array(h) : null;
+    this.nzd = js ? new Int32Array(h) : null;
+    this.dv = js ? new Float64Array(h) : null;
+    this.cx = rank > 0 ? new Float64Array(rank) : null;
+    this.cover = room?.cover ?? new Int32Array(n);
+    this.zc = room?.zc ?? new Float64Array(n);
+  }
+}
+
+/** Where a slot's vectors live in the kernels' memory; `simd` when its support bits are there too. */
+interface SlotRoom {
+  x: Float64Array;
+  delta: Float64Array;
+  inner: Int32Array | undefined;
+  simd: boolean;
+  /** x̂'s float32 values, and scratch for the SIMD load (shared by the slots: one load at a time). */
+  xf?: Float32Array;
+  q?: Uint16Array;
+  count?: Int32Array;
+  /** x̂'s non-zero positions, the covered rows and their pre-activations. */
+  nz?: Int32Array;
+  cover?: Int32Array;
+  zc?: Float64Array;
+}
+
+/**
+ * The certificate (see `peelRows` for the rule), with its scratch buffers; one per peeling. A group is checked in
+ * three steps: `prepare` (checks 1–3 up to the rows x̂ may fire), `preactivations` (those rows' w·x̂ + b, for
+ * several prepared groups at once: each first-layer row is then read once for all of them), and `finish`
+ * (the rest). `prepare` reads nothing that settling another group of the same round changes (the group's own rows
+ * are claimed, and only open rows are subtracted from), so preparing a round's groups ahead gives the verdicts
+ * that checking them one after the other gives.
  * @example const verdict = new Certifier(state, settings).certify(group);
  */
 export class Certifier {
-  private readonly xf: Float32Array;
-  private readonly nzBuf: Int32Array;
-  private nnz = 0;
-  private xnorm = 0;
-  private readonly delta: Float64Array;
+  /** Prepared groups at once (slots with room in the kernels' memory; 1 without a workspace). */
+  readonly capacity: number;
+  private readonly slots: Slot[];
+  private cur: Slot;
   private readonly other: Float64Array;
-  private readonly dsupp: Int32Array;
-  /** The rows whose support covers δ₂'s (scratch of the firing search). */
+  /** The rows whose support covers δ₂'s (scratch of the cover test). */
   private readonly covered: Int32Array;
   private readonly z2: Float64Array;
-  /** Units where δ₂ is non-zero. */
-  private readonly sup: Int32Array;
-  /** Units where δ₂ is not exactly 0. */
-  private readonly nzd: Int32Array;
-  /** δ₂ at `nzd`, and z₂ at `sup`: compact copies, so the inner loops index one array instead of two. */
-  private readonly dv: Float64Array;
   private readonly z2c: Float64Array;
   /** Coefficients found with z₂, by position in the firing list (NaN: not computed). */
   private readonly coefAt: Float64Array;
   /** Units of δ₂'s support where z₂ < 0. */
   private readonly negative: Int32Array;
-  /** C·x̂ when the first layer is low-rank. */
-  private readonly cx: Float64Array | null;
   private readonly step: number;
   /** fround(q / levels) for every grid value q. */
   private readonly level: Float64Array;
-  /** SIMD kernels (see PeelWeights.kernels); `xd` is x̂ in float64 inside their memory. */
+  /** SIMD kernels (see PeelWeights.kernels). */
   private readonly k: PeelKernels | null;
-  private readonly xd: Float64Array | null;
+  /** (row, slot) pairs of a batch of pre-activations, by row (scratch of `preactivations`). */
+  private readonly pairStart: Int32Array;
+  private pairs: Int32Array;
 
   constructor(
     private readonly s: PeelState,
     private readonly cfg: PeelSettings,
   ) {
-    this.xf = new Float32Array(s.d);
-    this.nzBuf = new Int32Array(s.d);
+    const { d, h, n, words } = s;
     this.k = s.w.kernels ?? null;
-    this.xd = this.k ? this.k.x : null;
-    this.delta = this.k ? this.k.delta : new Float64Array(s.h);
-    this.other = this.k ? this.k.other : new Float64Array(s.h);
-    this.z2 = this.k ? this.k.z2 : new Float64Array(s.h);
-    this.sup = new Int32Array(s.h);
-    this.nzd = new Int32Array(s.h);
-    this.dv = new Float64Array(s.h);
-    this.z2c = new Float64Array(s.h);
-    this.coefAt = new Float64Array(s.n);
-    this.negative = new Int32Array(s.h);
-    const work = s.w.kernels?.workspace;
+    const rank = s.w.factors?.rank ?? 0;
+    const room = this.k?.workspace?.slots;
+    const stride = words + 4;
+    if (this.k && room) {
+      this.capacity = room.count;
+      this.slots = Array.from(
+        { length: room.count },
+        (_, i) =>
+          new Slot(d, h, n, words, rank, {
+            x: room.x.subarray(i * d, (i + 1) * d),
+            delta: room.delta.subarray(i * h, (i + 1) * h),
+            inner: room.inner.subarray(i * stride, (i + 1) * stride),
+            simd: true,
+            xf: room.xf.subarray(i * d, (i + 1) * d),
+            q: room.q,
+            count: room.nonZeros,
+            nz: room.nz.subarray(i * d, (i + 1) * d),
+            cover: room.cover.subarray(i * n, (i + 1) * n),
+            zc: room.zc.subarray(i * n, (i + 1) * n),
+          }),
+      );
+    } else {
+      this.capacity = 1;
+      const k = this.k;
+      this.slots = [new Slot(d, h, n, words, rank, k ? { x: k.x, delta: k.delta, inner: undefined, simd: false } : null)];
+    }
+    this.cur = this.slots[0];
+    this.other = this.k ? this.k.other : new Float64Array(h);
+    this.z2 = this.k ? this.k.z2 : new Float64Array(h);
+    this.z2c = new Float64Array(h);
+    this.coefAt = new Float64Array(n);
+    this.negative = new Int32Array(h);
+    const work = this.k?.workspace;
     // in the kernels' memory when there is a workspace: the cover test then runs in SIMD
-    this.dsupp = work ? work.inner : new Int32Array(s.words);
-    this.covered = work ? work.covered : new Int32Array(s.n);
-    this.step = gcd(7919, s.n) === 1 ? 7919 : 1;
+    this.covered = work ? work.covered : new Int32Array(n);
+    this.step = gcd(7919, n) === 1 ? 7919 : 1;
     this.level = Float64Array.from({ length: cfg.levels + 1 }, (_, k) => Math.fround(k / cfg.levels));
-    this.cx = s.w.factors ? new Float64Array(s.w.factors.rank) : null;
+    this.pairStart = new Int32Array(n + 1);
+    this.pairs = room?.pairs ?? new Int32Array(0);
   }
 
-  /** Checks group `g`; does not change the state (the caller subtracts an accepted input). */
+  /** Checks group `g` alone (prepare, pre-activations, finish); does not change the state. */
   certify(g: Group): RejectReason | typeof DEFERRED | Accepted {
-    const { s, cfg, xf, nzBuf, delta, other, dsupp, z2 } = this;
-    const { n, h, words, state, rb, w } = s;
+    const early = this.prepare(g, 0);
+    if (early !== null) return early;
+    this.preactivations([0]);
+    return this.finish(0);
+  }
+
+  /**
+   * Checks 1–3 of group `g` into slot `slot` (< capacity), up to the rows x̂ may fire beyond the group: null when
+   * it passed them (then `preactivations` and `finish`), else why not.
+   */
+  prepare(g: Group, slot: number): RejectReason | null {
+    const { s, cfg } = this;
+    const { n, h, state, rb, w } = s;
+    const x = (this.cur = this.slots[slot]);
+    const { delta, dsupp } = x;
+    const other = this.other;
     const coefTol = cfg.coefTolerance;
+    x.group = g;
     this.load(g.q);
-    const { nnz } = this;
 
     // 2. the group's rows fire (a row that read x̂ alone fired for it in the client, though float64 may put it
     // within the float32 margin of 0), and sampled rows that no input fired stay silent.
@@ -109,7 +211,7 @@ export class Certifier {
     for (let t = 0; t < rows.length; t++) {
       const r = rows[t];
       if (zS[t] < -this.margin(r)) return 'source rows silent';
-      const cond = zS[t] / (w.w1norm[r] * this.xnorm + Math.abs(w.b1[r]));
+      const cond = zS[t] / (w.w1norm[r] * x.xnorm + Math.abs(w.b1[r]));
       if (cond > best) {
         best = cond;
         k = t;
@@ -163,36 +265,104 @@ export class Certifier {
       if (!s.row2Within(r, zS[t], delta, tol, other)) return 'rows disagree';
     }
     const zeroLevel = cfg.zeroTolerance * maxD + s.noise2[kr] / zS[k];
-    // sup: where δ₂ is above its float noise (the support the checks use), as bits and as a list; nzd: where it is
-    // not exactly 0 (the JavaScript coefficients use every real entry, however small).
-    const { sup, nzd, dv, z2c } = this;
-    // SIMD (bits only) when δ₂ and its bits are in the kernels' memory; the JavaScript loop also lists the units
-    const simdSupport = this.k !== null && this.k.arena.holds(dsupp);
-    const ns = simdSupport ? this.k!.arena.scaleAndSupport(delta, h, scale, zeroLevel, dsupp) : scaleAndSupport(delta, h, scale, zeroLevel, dsupp, sup);
+    // δ₂'s support: where it is above its float noise (the support the checks use), as bits (and as a list in
+    // JavaScript); nzd: where it is not exactly 0 (the JavaScript coefficients use every real entry, however small).
+    const { sup, nzd, dv } = x;
+    x.simdSupport = this.k !== null && this.k.arena.holds(dsupp);
+    x.ns = x.simdSupport ? this.k!.arena.scaleAndSupport(delta, h, scale, zeroLevel, dsupp) : scaleAndSupport(delta, h, scale, zeroLevel, dsupp, sup!);
     let nd = 0;
     if (!this.k) {
       for (let m = 0; m < h; m++) {
         if (delta[m] !== 0) {
-          nzd[nd] = m;
-          dv[nd++] = delta[m];
+          nzd![nd] = m;
+          dv![nd++] = delta[m];
         }
       }
     }
+    x.nd = nd;
+    x.zS = zS;
+    x.best = k;
+    x.relK = relK;
+    x.maxD = maxD;
+    x.thick = compared > 0;
 
     // Rows the input may fire beyond its group: active rows whose ∇W₂ row covers δ₂'s support (a firer's ReLU
     // pattern is inside its row's). Rows held by other inputs count for the second layer's pre-activation (x̂ may
     // add a little to them) but are not peeled.
+    const work = this.k?.workspace;
+    const nc = work && x.simdSupport
+      ? this.k!.arena.coveringRows(work.active, s.activeRows.length, work.supp, s.words, dsupp, this.covered)
+      : coveringRows(s.activeRows, s.supp, dsupp, s.words, this.covered);
+    let m = 0;
+    for (let i = 0; i < nc; i++) {
+      const r = this.covered[i];
+      if (!rows.includes(r)) x.cover[m++] = r;
+    }
+    x.nc = m;
+    return null;
+  }
+
+  /**
+   * w_r·x̂ + b_r on the covered rows of the prepared slots `slots`. With the SIMD kernels, row by row: each covered
+   * first-layer row is read from memory once for every slot that covers it (the rows are 12 KB each at CIFAR-10
+   * size, and a round's groups cover the same rows several times).
+   */
+  preactivations(slots: number[]): void {
+    const w = this.s.w;
+    if (!this.k || w.sparse || w.factors) {
+      for (const i of slots) {
+        const x = (this.cur = this.slots[i]);
+        for (let t = 0; t < x.nc; t++) x.zc[t] = this.z1(x.cover[t]);
+      }
+      return;
+    }
+    // counting sort of the (row, slot, position) triples by row
+    const start = this.pairStart;
+    start.fill(0);
+    let total = 0;
+    for (const i of slots) {
+      const x = this.slots[i];
+      for (let t = 0; t < x.nc; t++) start[x.cover[t] + 1]++;
+      total += x.nc;
+    }
+    for (let r = 0; r < this.s.n; r++) start[r + 1] += start[r];
+    if (this.pairs.length < 2 * total) this.pairs = new Int32Array(2 * total);
+    const pairs = this.pairs;
+    const fill = start.slice(0, this.s.n);
+    for (const i of slots) {
+      const x = this.slots[i];
+      for (let t = 0; t < x.nc; t++) {
+        const p = fill[x.cover[t]]++;
+        pairs[2 * p] = i;
+        pairs[2 * p + 1] = t;
+      }
+    }
+    const { arena } = this.k;
+    const d = this.s.d;
+    const { w1t, b1 } = w;
+    for (let r = 0; r < this.s.n; r++) {
+      for (let p = start[r], e = start[r + 1]; p < e; p++) {
+        const x = this.slots[pairs[2 * p]];
+        const t = pairs[2 * p + 1];
+        // SIMD reads every value, JavaScript only the non-zeros: the kernel wins unless x̂ is mostly zeros
+        x.zc[t] = x.nnz > d >>> 2 ? arena.dot(w1t, x.xd!, r * d, 0, d) + b1[r] : this.z1Js(x, r);
+      }
+    }
+  }
+
+  /** Checks 3 (one row) to 5 of the group prepared in slot `slot`, after `preactivations`. */
+  finish(slot: number): RejectReason | typeof DEFERRED | Accepted {
+    const { s, cfg, z2 } = this;
+    const { h, words, state, rb, w } = s;
+    const x = (this.cur = this.slots[slot]);
+    const { delta, dsupp, sup, nzd, dv, zS, thick, simdSupport, ns, nd } = x;
+    const rows = x.group!.rows;
     const firing = [...rows];
     const zF = [...zS];
     const uncertain: number[] = [];
-    const work = this.k?.workspace;
-    const nc = work
-      ? this.k!.arena.coveringRows(work.active, s.activeRows.length, work.supp, words, dsupp, this.covered)
-      : coveringRows(s.activeRows, s.supp, dsupp, words, this.covered);
-    for (let i = 0; i < nc; i++) {
-      const r = this.covered[i];
-      if (state[r] === CLAIMED && rows.includes(r)) continue;
-      const z = this.z1(r);
+    for (let i = 0; i < x.nc; i++) {
+      const r = x.cover[i];
+      const z = x.zc[i];
       const mr = this.margin(r);
       if (z > mr) {
         firing.push(r);
@@ -205,7 +375,6 @@ export class Certifier {
     // Groups whose δ₂ was compared on a second row skip it: a mix would need the same weights on both rows to
     // round to the same values, and then the same ratio of activations for their δ₂ to agree.
     const w2 = w.w2;
-    const thick = compared > 0;
     let z2full = false;
     // W₂[r, :]·δ₂ of the open rows beyond the group (step 4), computed with z₂ where both read W₂[r, :]
     const coefAt = this.coefAt;
@@ -232,20 +401,21 @@ export class Certifier {
           }
         }
       } else {
-        for (let i = 0; i < ns; i++) if (z2[sup[i]] < 0) negative[nNeg++] = sup[i];
+        for (let i = 0; i < ns; i++) if (z2[sup![i]] < 0) negative[nNeg++] = sup![i];
       }
     } else if (!thick) {
-      for (let i = 0; i < ns; i++) z2c[i] = w.b2[sup[i]];
+      const z2c = this.z2c;
+      for (let i = 0; i < ns; i++) z2c[i] = w.b2[sup![i]];
       for (let t = 0; t < firing.length; t++) {
         const y = Math.max(0, zF[t]);
         if (y === 0) continue;
         const o = firing[t] * h;
-        for (let i = 0; i < ns; i++) z2c[i] += y * w2[o + sup[i]];
+        for (let i = 0; i < ns; i++) z2c[i] += y * w2[o + sup![i]];
       }
       for (let i = 0; i < ns; i++) {
         if (z2c[i] < 0) {
-          z2[sup[i]] = z2c[i];
-          negative[nNeg++] = sup[i];
+          z2[sup![i]] = z2c[i];
+          negative[nNeg++] = sup![i];
         }
       }
     }
@@ -266,7 +436,7 @@ export class Certifier {
     for (let t = rows.length; t < firing.length; t++) {
       const r = firing[t];
       if (state[r] !== OPEN) continue;
-      const c = !Number.isNaN(coefAt[t]) ? coefAt[t] : this.k || nd > (h * 3) >>> 2 ? this.coefficient(r) : sparseDot(w2, r * h, dv, nzd, nd);
+      const c = !Number.isNaN(coefAt[t]) ? coefAt[t] : this.k || nd > (h * 3) >>> 2 ? this.coefficient(r) : sparseDot(w2, r * h, dv!, nzd!, nd);
       const size = s.mass[r] + Math.abs(c);
       if (Math.abs(rb[r] - c) <= EMPTY_TOL * size && this.unexplained(r, c, 100 * EMPTY_TOL * size)) return 'contradiction';
       targets.push(r);
@@ -291,48 +461,57 @@ export class Certifier {
             for (let m = 0, o = firing[t] * h; m < h; m++) z2[m] += y * w2[o + m];
           }
         }
-        label = modelCheck(w.tail, z2, delta, s.grad.batchSize, coefTol);
+        label = modelCheck(w.tail, z2, delta, s.grad.batchSize, cfg.coefTolerance);
         if (label < 0) return 'model';
       }
     }
 
-    // the scratch arrays themselves: PeelState.subtract keeps copies
+    // the slot's arrays themselves: PeelState.subtract keeps copies
     const subtraction: Subtraction = {
-      x: xf,
-      nz: nzBuf.subarray(0, nnz),
+      x: x.xf,
+      nz: x.nzBuf.subarray(0, x.nnz),
       delta,
       rows: targets,
       coef,
       act,
     };
-    return { x: new Float64Array(xf), firing: firing.sort((p, q) => p - q), subtraction, uncertain, label };
+    return { x: x.xd ? x.xd.slice() : new Float64Array(x.xf), firing: firing.sort((p, q) => p - q), subtraction, uncertain, label };
   }
 
   /** x̂ = q/levels as the client's float32 values, its non-zero positions and norm, and C·x̂ for a low-rank layer. */
   private load(q: Uint16Array): void {
-    const { xf, nzBuf, level } = this;
+    const x = this.cur;
+    const { xf, nzBuf, xd, cx } = x;
     const d = this.s.d;
-    const xd = this.xd;
     let nnz = 0;
     let xx = 0;
-    for (let j = 0; j < d; j++) {
-      const v = level[q[j]];
-      xf[j] = v;
-      nzBuf[nnz] = j;
-      nnz += v !== 0 ? 1 : 0;
-      xx += v * v;
+    if (x.load && xd && this.k) {
+      // SIMD: fround(q/levels) is the float32 quotient; the non-zero positions are listed only for a sparse x̂
+      x.load.q.set(q);
+      xx = this.k.arena.gridValues(x.load.q, this.cfg.levels, xf, xd, x.load.count, d);
+      nnz = x.load.count[0];
+      if (nnz <= d >>> 1) for (let j = 0, t = 0; j < d; j++) if (xf[j] !== 0) nzBuf[t++] = j;
+    } else {
+      const level = this.level;
+      for (let j = 0; j < d; j++) {
+        const v = level[q[j]];
+        xf[j] = v;
+        nzBuf[nnz] = j;
+        nnz += v !== 0 ? 1 : 0;
+        xx += v * v;
+      }
+      if (xd) for (let j = 0; j < d; j++) xd[j] = xf[j];
     }
-    if (xd) for (let j = 0; j < d; j++) xd[j] = xf[j];
-    this.nnz = nnz;
-    this.xnorm = Math.sqrt(xx);
+    x.nnz = nnz;
+    x.xnorm = Math.sqrt(xx);
     const f = this.s.w.factors;
-    if (!f || !this.cx) return;
+    if (!f || !cx) return;
     const c = f.c;
     if (this.k && xd) {
-      for (let k = 0; k < f.rank; k++) this.cx[k] = this.k.arena.dot(c, xd, k * d, 0, d);
+      for (let k = 0; k < f.rank; k++) cx[k] = this.k.arena.dot(c, xd, k * d, 0, d);
       return;
     }
-    for (let k = 0; k < f.rank; k++) this.cx[k] = nnz > d >>> 1 ? dot(c, k * d, xf, d) : sparseRowDot(c, k * d, xf, nzBuf, nnz);
+    for (let k = 0; k < f.rank; k++) cx[k] = nnz > d >>> 1 ? dot(c, k * d, xf, d) : sparseRowDot(c, k * d, xf, nzBuf, nnz);
   }
 
   /**
@@ -340,39 +519,47 @@ export class Certifier {
    * low-rank, which differs from the float32 W the client used by at most 2⁻²⁴·‖w‖·‖x‖, far inside the margin).
    */
   private z1(r: number): number {
-    const { nnz, nzBuf, xf, cx } = this;
+    const x = this.cur;
     const sp = this.s.w.sparse;
     if (sp) {
       let acc = 0;
       const { index, value } = sp;
+      const xf = x.xf;
       for (let t = r * sp.perRow, e = t + sp.perRow; t < e; t++) acc += value[t] * xf[index[t]];
       return acc + this.s.w.b1[r];
     }
     const f = this.s.w.factors;
-    if (f && cx) {
+    if (f && x.cx) {
       let acc = 0;
-      for (let q = 0, o = r * f.rank; q < f.rank; q++) acc += f.a[o + q] * cx[q];
+      for (let q = 0, o = r * f.rank; q < f.rank; q++) acc += f.a[o + q] * x.cx[q];
       return acc + this.s.w.b1[r];
     }
     const d = this.s.d;
-    const w1t = this.s.w.w1t;
-    const o = r * d;
     // SIMD reads every value, JavaScript only the non-zeros: the kernel wins unless x̂ is mostly zeros
-    if (this.k && nnz > d >>> 2) return this.k.arena.dot(w1t, this.k.x, o, 0, d) + this.s.w.b1[r];
-    return (nnz > d >>> 1 ? dot(w1t, o, xf, d) : sparseRowDot(w1t, o, xf, nzBuf, nnz)) + this.s.w.b1[r];
+    if (this.k && x.xd && x.nnz > d >>> 2) return this.k.arena.dot(this.s.w.w1t, x.xd, r * d, 0, d) + this.s.w.b1[r];
+    return this.z1Js(x, r);
   }
 
-  /** W₂[r, :]·δ₂ (the coefficient of x̂ on row r), δ₂ being `delta`. */
+  /** w_r·x̂ + b_r for a dense first layer, in JavaScript. */
+  private z1Js(x: Slot, r: number): number {
+    const d = this.s.d;
+    const o = r * d;
+    const w1t = this.s.w.w1t;
+    return (x.nnz > d >>> 1 ? dot(w1t, o, x.xf, d) : sparseRowDot(w1t, o, x.xf, x.nzBuf, x.nnz)) + this.s.w.b1[r];
+  }
+
+  /** W₂[r, :]·δ₂ (the coefficient of x̂ on row r), δ₂ being the current slot's. */
   private coefficient(r: number): number {
     const h = this.s.h;
-    if (this.k) return this.k.arena.dot(this.s.w.w2, this.delta, r * h, 0, h);
-    return dot(this.s.w.w2, r * h, this.delta, h);
+    const delta = this.cur.delta;
+    if (this.k) return this.k.arena.dot(this.s.w.w2, delta, r * h, 0, h);
+    return dot(this.s.w.w2, r * h, delta, h);
   }
 
   /** How close to 0 a pre-activation may be before the client's float32 sum could have had the other sign. */
   private margin(r: number): number {
     const w = this.s.w;
-    return this.cfg.marginK * w.w1norm[r] * this.xnorm + Math.abs(w.b1[r]) * 2 ** -24;
+    return this.cfg.marginK * w.w1norm[r] * this.cur.xnorm + Math.abs(w.b1[r]) * 2 ** -24;
   }
 
   /**
@@ -382,7 +569,8 @@ export class Certifier {
    */
   private unexplained(r: number, c: number, floor: number): boolean {
     const at = this.s.probeAt;
-    for (let t = 0; t < at.length; t++) if (Math.abs(this.s.probeValue(r, t) - c * this.xf[at[t]]) > floor) return true;
+    const xf = this.cur.xf;
+    for (let t = 0; t < at.length; t++) if (Math.abs(this.s.probeValue(r, t) - c * xf[at[t]]) > floor) return true;
     return false;
   }
 }

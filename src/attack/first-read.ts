@@ -121,7 +121,7 @@ export function compactFirstRead(
     for (let i = 0; i < neurons; i++) table[i] = arena.byteAddress(space.cols, (slot[i] >= 0 ? slot[i] : neurons) * d);
     // NaN also when sums of four values near the float32 limit overflowed: the values are then looked at one by one
     if (Number.isNaN(arena.transposeColumns(raw, neurons, d, table, 0, neurons))) checkKernelFinite(kernel, neurons);
-    return columnsRead(active, cols, inv, slot, d, kernel);
+    return columnsRead(active, cols, inv, slot, d, kernel, arena);
   }
   // Tiles of 16 rows × 128 values, each row's run written contiguously: the writes then touch 16 pages at a time,
   // not one page per value. One call per tile: V8 optimizes a small function called thousands of times at once,
@@ -147,7 +147,15 @@ function checkKernelFinite(kernel: Float32Array, neurons: number): void {
  * The FirstRead over transposed columns `cols` (row slot[r] is row r's), each divided by ∇b_r when read; `kernel` is
  * the update's (row-major, read for `columnValues`: a few of its rows hold every column's values at those positions).
  */
-function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, slot: Int32Array, d: number, kernel: Float32Array): FirstRead {
+function columnsRead(
+  active: number[],
+  cols: Float32Array,
+  inv: Float64Array,
+  slot: Int32Array,
+  d: number,
+  kernel: Float32Array,
+  arena?: SimdArena,
+): FirstRead {
   const rows = Int32Array.from(active);
   const n = slot.length;
   const readInto = (r: number, out: Float64Array): Float64Array => {
@@ -163,7 +171,9 @@ function columnsRead(active: number[], cols: Float32Array, inv: Float64Array, sl
     columnValue: (r, j) => cols[slot[r] * d + j],
     column: (r) => cols.subarray(slot[r] * d, (slot[r] + 1) * d),
     columnInto: (r, out) => {
-      for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k];
+      // x/1 promotes exactly: a copy, in SIMD when both sides are in the kernels' memory
+      if (arena && arena.holds(cols) && arena.holds(out)) arena.divide(cols, slot[r] * d, 1, out, d);
+      else for (let j = 0, k = slot[r] * d; j < d; j++, k++) out[j] = cols[k];
       return out;
     },
     columnValues: (at, out) => {

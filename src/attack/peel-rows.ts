@@ -111,8 +111,10 @@ export function peelRows(
     g.rows.push(r);
     state[r] = CLAIMED;
   };
-  const settle = (g: Group, round: number, changed: Set<number>) => {
-    const known = (byHash.get(g.hash) ?? []).find((a) => equal(certifiedQ[a], g.q));
+  const knownAs = (g: Group) => (byHash.get(g.hash) ?? []).find((a) => equal(certifiedQ[a], g.q));
+  /** Settles group g; `check` gives the certificate's verdict (the group was prepared in a slot, see below). */
+  const settle = (g: Group, round: number, changed: Set<number>, check: () => ReturnType<Certifier['finish']>) => {
+    const known = knownAs(g);
     if (known !== undefined) {
       for (const r of g.rows) {
         state[r] = RESOLVED;
@@ -123,7 +125,7 @@ export function peelRows(
       return;
     }
     checked++;
-    const verdict = certifier.certify(g);
+    const verdict = check();
     if (typeof verdict === 'string') {
       if (verdict === DEFERRED) deferred++;
       else rejected[verdict]++;
@@ -160,7 +162,16 @@ export function peelRows(
   let round = 0;
   for (; pending.size > 0 && round < cfg.maxRounds; round++) {
     const changed = new Set<number>();
-    for (const list of pending.values()) for (const g of list) settle(g, round, changed);
+    // The round's groups in chunks of the certificate's capacity: each chunk is prepared, its covered rows'
+    // pre-activations computed together, then its groups settled in order (the verdicts are those of checking each
+    // group alone, see Certifier). A group equal to an input certified before is settled without the certificate.
+    const groups = [...pending.values()].flat();
+    for (let c0 = 0; c0 < groups.length; c0 += certifier.capacity) {
+      const chunk = groups.slice(c0, c0 + certifier.capacity);
+      const early = chunk.map((g, i) => (knownAs(g) === undefined ? certifier.prepare(g, i) : null));
+      certifier.preactivations(chunk.flatMap((g, i) => (early[i] === null && knownAs(g) === undefined ? [i] : [])));
+      chunk.forEach((g, i) => settle(g, round, changed, () => early[i] ?? certifier.finish(i)));
+    }
     pending = new Map();
     for (const r of changed) {
       if (state[r] !== OPEN) continue;
@@ -217,6 +228,13 @@ function fnv(q: Uint16Array): number {
 
 function equal(a: Uint16Array, b: Uint16Array): boolean {
   if (a.length !== b.length) return false;
+  if (a.length % 2 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    // two values a step, as 32-bit words (the same bits)
+    const a2 = new Int32Array(a.buffer, a.byteOffset, a.length >>> 1);
+    const b2 = new Int32Array(b.buffer, b.byteOffset, b.length >>> 1);
+    for (let j = 0; j < a2.length; j++) if (a2[j] !== b2[j]) return false;
+    return true;
+  }
   for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
   return true;
 }

@@ -37,6 +37,7 @@ const NOISE_BIAS = 1e-3;
  */
 export interface Subtraction {
   x: Float32Array;
+  /** As many entries as x has non-zero values; their positions, listed only when that is at most half of them. */
   nz: Int32Array;
   delta: Float64Array;
   rows: number[];
@@ -76,10 +77,10 @@ export class PeelState {
   readonly first: FirstRead;
   /** Residual columns of rows read after peeling, kept up to date incrementally (`applied[r]` subtractions in). */
   private readonly cols: (Float64Array | null)[];
-  private readonly applied: Int32Array;
-  private readonly subs: number[][];
-  private readonly subCoef: number[][];
-  private readonly subAct: number[][];
+  /** Per row with a residual column: its first subtraction record not yet applied to it (−1: none). */
+  private readonly unapplied: Int32Array;
+  /** The subtraction records, chained per row in order: input, coefficient, activation, next record of the row. */
+  private readonly log: SubtractionLog;
   /** The inputs subtracted so far, `nz` null for a dense one (more than half its values non-zero). */
   private readonly inputs: (Omit<Subtraction, 'nz'> & { nz: Int32Array | null })[] = [];
   /** Positions of the probe values kept up to date for every row (PROBE_COUNT spread over the input). */
@@ -110,14 +111,13 @@ export class PeelState {
     this.modified = new Uint8Array(n);
     this.first = Array.isArray(candidates) ? eagerFirstRead(candidates, n) : candidates;
     this.cols = new Array<Float64Array | null>(n).fill(null);
-    this.applied = new Int32Array(n);
-    this.subs = Array.from({ length: n }, () => []);
-    this.subCoef = Array.from({ length: n }, () => []);
-    this.subAct = Array.from({ length: n }, () => []);
+    this.unapplied = new Int32Array(n).fill(-1);
+    this.log = new SubtractionLog(n);
     this.activeRows = this.first.rows;
     const p = Math.min(this.d, PROBE_COUNT);
     this.probeAt = Int32Array.from({ length: p }, (_, t) => Math.floor(((t + 0.5) * this.d) / p));
-    this.probeRes = new Float64Array(n * p);
+    const room = w.kernels?.workspace?.probes;
+    this.probeRes = room && room.length >= n * p ? room.subarray(0, n * p).fill(0) : new Float64Array(n * p);
     this.first.columnValues(this.probeAt, this.probeRes);
     this.arena = w.kernels?.arena ?? null;
     this.work = w.kernels?.workspace ?? null;
@@ -162,14 +162,15 @@ export class PeelState {
   residualColumn(r: number): Float64Array {
     let col = this.cols[r];
     const d = this.d;
+    const log = this.log;
     if (!col) {
       col = this.first.columnInto(r, this.work ? this.work.cols.subarray(r * d, (r + 1) * d) : new Float64Array(d));
       this.cols[r] = col;
+      this.unapplied[r] = log.head[r];
     }
-    const subs = this.subs[r];
-    for (let t = this.applied[r]; t < subs.length; t++) {
-      const { x: xa, nz } = this.inputs[subs[t]];
-      const c = this.subCoef[r][t];
+    for (let k = this.unapplied[r]; k >= 0; k = log.next[k]) {
+      const { x: xa, nz } = this.inputs[log.input[k]];
+      const c = log.coef[k];
       if (nz === null) {
         // dense inputs (natural photos): a straight pass beats gathering the non-zeros, in SIMD when it can
         if (this.arena && this.work && this.arena.holds(xa)) this.arena.axpy(-c, xa, 0, col, 0, d);
@@ -181,7 +182,7 @@ export class PeelState {
         }
       }
     }
-    this.applied[r] = subs.length;
+    this.unapplied[r] = -1;
     return col;
   }
 
@@ -206,26 +207,26 @@ export class PeelState {
   row2(r: number, y: number, out: Float64Array): Float64Array {
     const h = this.h;
     const k1a = this.kernel1InArena;
-    if (k1a && this.arena!.holds(out) && this.subs[r].every((a) => this.arena!.holds(this.inputs[a].delta))) {
-      // the same operations in the same order as the loops below (x/1 is exact), in SIMD
+    const log = this.log;
+    if (k1a && this.arena!.holds(out) && this.inputs.length <= this.n) {
+      // the same operations in the same order as the loops below (x/1 is exact), in SIMD (the first `neurons`
+      // inputs' δ₂ are in the kernels' memory, see subtract)
       const arena = this.arena!;
-      const subs = this.subs[r];
-      if (subs.length === 0) {
+      if (log.head[r] < 0) {
         arena.divide(k1a, r * h, y, out, h);
         return out;
       }
       arena.divide(k1a, r * h, 1, out, h);
-      for (let t = 0; t < subs.length; t++) arena.axpy64(-this.subAct[r][t], this.inputs[subs[t]].delta, 0, out, 0, h);
+      for (let k = log.head[r]; k >= 0; k = log.next[k]) arena.axpy64(-log.act[k], this.inputs[log.input[k]].delta, 0, out, 0, h);
       arena.divide(out, 0, y, out, h);
       return out;
     }
     const k1 = this.grad.kernel1;
     for (let m = 0, o = r * h; m < h; m++) out[m] = k1[o + m];
-    const subs = this.subs[r];
     const simd = this.arena && this.work && this.arena.holds(out) ? this.arena : null;
-    for (let t = 0; t < subs.length; t++) {
-      const da = this.inputs[subs[t]].delta;
-      const ya = this.subAct[r][t];
+    for (let k = log.head[r]; k >= 0; k = log.next[k]) {
+      const da = this.inputs[log.input[k]].delta;
+      const ya = log.act[k];
       if (simd && simd.holds(da)) simd.axpy64(-ya, da, 0, out, 0, h);
       else for (let m = 0; m < h; m++) out[m] -= ya * da[m];
     }
@@ -242,10 +243,10 @@ export class PeelState {
     const arena = this.kernel1InArena && this.arena!.holds(delta) && this.arena!.holds(scratch) ? this.arena! : null;
     if (arena) {
       // max |·| ≤ tol exactly when every |·| ≤ tol; NaN fails both
-      if (this.subs[r].length === 0) return arena.maxDiff(this.kernel1InArena!, r * h, y, delta, h) <= tol;
+      if (this.log.head[r] < 0) return arena.maxDiff(this.kernel1InArena!, r * h, y, delta, h) <= tol;
       return arena.maxDiff(this.row2(r, y, scratch), 0, 1, delta, h) <= tol;
     }
-    if (this.subs[r].length > 0) {
+    if (this.log.head[r] >= 0) {
       this.row2(r, y, scratch);
       for (let m = 0; m < h; m++) if (!(Math.abs(scratch[m] - delta[m]) <= tol)) return false;
       return true;
@@ -261,7 +262,7 @@ export class PeelState {
    */
   release(r: number): void {
     this.cols[r] = null;
-    this.applied[r] = 0;
+    this.unapplied[r] = -1;
   }
 
   /**
@@ -294,14 +295,60 @@ export class PeelState {
       const r = s.rows[t];
       const c = s.coef[t];
       for (let u = 0, o = r * p; u < p; u++) probeRes[o + u] -= c * xp[u];
-      this.subs[r].push(a);
-      this.subCoef[r].push(s.coef[t]);
-      this.subAct[r].push(s.act[t]);
+      const k = this.log.add(r, a, c, s.act[t]);
+      if (this.cols[r] && this.unapplied[r] < 0) this.unapplied[r] = k;
       this.noise2[r] += NOISE_REL * s.act[t] * big;
       this.noiseB[r] += NOISE_BIAS * Math.abs(s.coef[t]);
       this.rb[r] -= s.coef[t];
       this.mass[r] += Math.abs(s.coef[t]);
       this.modified[r] = 1;
     }
+  }
+}
+
+/**
+ * Every subtraction from every row, as records in typed arrays chained per row in the order they were made (one
+ * record per input and row: no per-row arrays to grow).
+ */
+class SubtractionLog {
+  /** First and last record of each row (−1: none). */
+  readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  input = new Int32Array(1024);
+  coef = new Float64Array(1024);
+  act = new Float64Array(1024);
+  next = new Int32Array(1024);
+  private count = 0;
+
+  constructor(rows: number) {
+    this.head = new Int32Array(rows).fill(-1);
+    this.tail = new Int32Array(rows).fill(-1);
+  }
+
+  /** Records input `a` subtracted from row r with coefficient c and activation y; returns the record. */
+  add(r: number, a: number, c: number, y: number): number {
+    const k = this.count++;
+    if (k === this.input.length) this.grow();
+    this.input[k] = a;
+    this.coef[k] = c;
+    this.act[k] = y;
+    this.next[k] = -1;
+    if (this.tail[r] >= 0) this.next[this.tail[r]] = k;
+    else this.head[r] = k;
+    this.tail[r] = k;
+    return k;
+  }
+
+  private grow(): void {
+    const size = 2 * this.input.length;
+    const more = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.input = more(this.input, (n) => new Int32Array(n));
+    this.coef = more(this.coef, (n) => new Float64Array(n));
+    this.act = more(this.act, (n) => new Float64Array(n));
+    this.next = more(this.next, (n) => new Int32Array(n));
   }
 }

@@ -74,6 +74,28 @@ export interface PeelWorkspace {
   cols: Float64Array;
   xs: Float32Array;
   deltas: Float64Array;
+  /**
+   * Room for `count` groups prepared at once by the certificate: x̂ in float64 and float32 (inputDim values each),
+   * δ₂ (width values) and δ₂'s support bits (words + 4 each, zero-padded for the cover test); and for loading x̂
+   * from its grid values (`q`, inputDim values, and `nonZeros`, one count), one group at a time.
+   */
+  slots: {
+    count: number;
+    x: Float64Array;
+    delta: Float64Array;
+    inner: Int32Array;
+    xf: Float32Array;
+    q: Uint16Array;
+    nonZeros: Int32Array;
+    /** Per slot: x̂'s non-zero positions (inputDim), covered rows and their pre-activations (neurons each). */
+    nz: Int32Array;
+    cover: Int32Array;
+    zc: Float64Array;
+    /** (slot, position) pairs of a batch of pre-activations: 2 · count · neurons values. */
+    pairs: Int32Array;
+  };
+  /** PeelState's probe values: 64 a row (neurons · 64). */
+  probes: Float64Array;
 }
 
 /**

@@ -203,7 +203,9 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   // Room for one peeling's first read-out, residual columns, inputs and second-layer gradient (120 MB in all at
   // CIFAR-10 size; 2.4 GB at ImageNet size, where it is left out and those loops stay in JavaScript).
   const words = (h + 31) >>> 5;
-  const workBytes = 4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 2 * d + 64 * 14;
+  const workBytes =
+    4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 2 * d +
+    PREPARED_SLOTS * (16 * d + 8 * h + 4 * (words + 4) + 20 * n) + 2 * d + 16 + 8 * 64 * n + 64 * 25;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
   const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
   const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
@@ -246,13 +248,37 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
         inner: arena.i32(words + 4),
         covered: arena.i32(n),
         q: arena.u16(d),
+        slots: {
+          count: PREPARED_SLOTS,
+          x: arena.f64(PREPARED_SLOTS * d),
+          delta: arena.f64(PREPARED_SLOTS * h),
+          inner: arena.i32(PREPARED_SLOTS * (words + 4)),
+          xf: arena.f32(PREPARED_SLOTS * d),
+          q: arena.u16(d),
+          nonZeros: arena.i32(4),
+          nz: arena.i32(PREPARED_SLOTS * d),
+          cover: arena.i32(PREPARED_SLOTS * n),
+          zc: arena.f64(PREPARED_SLOTS * n),
+          pairs: arena.i32(2 * PREPARED_SLOTS * n),
+        },
+        probes: arena.f64(64 * n),
       }
     : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
-  if (workspace) for (const a of Object.values(workspace)) a.fill(0);
+  if (workspace) {
+    const { slots, ...arrays } = workspace;
+    const { count: _count, ...slotArrays } = slots;
+    for (const a of [...Object.values(arrays), ...Object.values(slotArrays)]) a.fill(0);
+  }
   const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h), other: arena.f64(h), workspace };
   return { ...common, w2, w1t, w1norm, kernels, ...design };
 }
+
+/**
+ * Groups the certificate prepares at once (see Certifier.preactivations): their covered first-layer rows are then
+ * read once for all of them. 32 slots take 1.6 MB at CIFAR-10 size.
+ */
+const PREPARED_SLOTS = 32;
 
 /** Layers above this size (in bytes) stay in plain arrays: a WebAssembly memory cannot pass 4 GiB. */
 const MAX_ARENA_BYTES = 2 ** 30;

@@ -200,6 +200,25 @@ export class SimdArena {
     return s;
   }
 
+  /**
+   * Grid values to input values: xf[i] = fround(q[i]/levels) (float32 division, correctly rounded) and xd[i] the same
+   * in float64, for i < len; returns Σ xd[i]² (float64) and writes how many q[i] ≠ 0 to count[0]. All four arrays
+   * must be views of this arena.
+   * @example const xx = arena.gridValues(q, 255, xf, xd, count, 3072); // x̂ of a candidate, ‖x̂‖², non-zeros
+   */
+  gridValues(q: Uint16Array, levels: number, xf: Float32Array, xd: Float64Array, count: Int32Array, len: number): number {
+    const main = len & ~3;
+    let xx = this.exports.gridvalues(q.byteOffset, main, levels, xf.byteOffset, xd.byteOffset, count.byteOffset);
+    for (let i = main; i < len; i++) {
+      const v = Math.fround(q[i] / levels);
+      xf[i] = v;
+      xd[i] = v;
+      xx += v * v;
+      count[0] += v !== 0 ? 1 : 0;
+    }
+    return xx;
+  }
+
   /** A zeroed Uint16Array of `length` values inside the arena (16-byte aligned). */
   u16(length: number): Uint16Array {
     return new Uint16Array(this.memory.buffer, this.take(length * 2), length);
@@ -238,6 +257,7 @@ interface KernelExports {
   div32(src: number, y: number, out: number, n: number): void;
   div64(src: number, y: number, out: number, n: number): void;
   axpydot(a: number, w: number, y: number, x: number, n: number): number;
+  gridvalues(q: number, n: number, levels: number, xf: number, xd: number, count: number): number;
 }
 
 /** max(a, b), NaN when either is (as WebAssembly's f64.max). */
@@ -296,6 +316,7 @@ const op = {
   i32ShrU: 0x76,
   i32Popcnt: 0x69,
   f64Max: 0xa5,
+  f32DemoteF64: 0xb6,
   f64Add: 0xa0,
   f64Mul: 0xa2,
   f64PromoteF32: 0xbb,
@@ -336,6 +357,11 @@ const simd = {
   f64x2Max: [0xfd, ...uleb(0xf5)],
   f64x2Gt: [0xfd, ...uleb(0x4a)],
   i64x2Bitmask: [0xfd, ...uleb(0xc4)],
+  load16x4U: (offset: number) => [0xfd, 0x04, 3, ...uleb(offset)],
+  f32x4Splat: [0xfd, 0x13],
+  f32x4ConvertI32x4U: [0xfd, ...uleb(0xfb)],
+  f32x4Div: [0xfd, ...uleb(0xe7)],
+  i32x4Ne: [0xfd, ...uleb(0x38)],
 };
 
 function uleb(v: number): number[] {
@@ -773,6 +799,38 @@ function axpydotBody(): number[] {
   return body([V128, V128, V128, V128, V128, V128, I32], code);
 }
 
+/**
+ * gridvalues(q, n, levels, xf, xd, count) → f64: for n (a multiple of 4) u16 values q, xf = q/levels in float32
+ * (f32x4.div: correctly rounded, so fround of the exact quotient), xd the same promoted to float64; returns Σ xd²
+ * and stores at count how many q ≠ 0. Params 0 q, 1 n, 2 levels, 3 xf, 4 xd, 5 count; locals 6 end, 7 L, 8 v,
+ * 9 lo, 10 hi, 11 acc, 12 nz, 13 zero.
+ */
+function gridvaluesBody(): number[] {
+  const [q, n, levels, xf, xd, count, end, L, v, lo, hi, acc, nz, zero] = Array.from({ length: 14 }, (_, t) => t);
+  const square = (part: number) => [...get(acc), ...get(part), ...get(part), ...simd.f64x2Mul, ...simd.f64x2Add, ...set(acc)];
+  const code = [
+    ...get(levels), op.f32DemoteF64, ...simd.f32x4Splat, ...set(L),
+    ...simd.zero, ...set(zero),
+    ...get(q), ...get(n), ...i32(2), op.i32ShrU, ...i32(3), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(q), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(q), ...simd.load16x4U(0), ...set(v),
+    ...get(nz), ...get(v), ...get(zero), ...simd.i32x4Ne, ...simd.i32x4Bitmask, op.i32Popcnt, op.i32Add, ...set(nz),
+    ...get(v), ...simd.f32x4ConvertI32x4U, ...get(L), ...simd.f32x4Div, ...set(v),
+    ...get(xf), ...get(v), ...simd.store(0, 2),
+    ...get(v), ...simd.f64x2PromoteLow, ...set(lo),
+    ...get(v), ...get(v), ...simd.highToLow, ...simd.f64x2PromoteLow, ...set(hi),
+    ...get(xd), ...get(lo), ...simd.store(0, 3),
+    ...get(xd), ...get(hi), ...simd.store(16, 3),
+    ...square(lo), ...square(hi),
+    ...addTo(q, 8), ...addTo(xf, 16), ...addTo(xd, 32),
+    op.br, 0, op.end, op.end,
+    ...get(count), ...get(nz), op.i32Store, 2, 0,
+    ...get(acc), ...simd.f64x2Extract(0), ...get(acc), ...simd.f64x2Extract(1), op.f64Add,
+  ];
+  return body([I32, V128, V128, V128, V128, V128, I32, V128], code);
+}
+
 /** The eight bytes of a float64, little-endian (for f64.const). */
 function f64Bytes(v: number): number[] {
   return Array.from(new Uint8Array(Float64Array.of(v).buffer));
@@ -790,9 +848,10 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [0x60, ...vec([[I32], [F64], [I32], [I32]]), ...vec([[F64]])], // maxdiff32, maxdiff64
     [0x60, ...vec([[I32], [F64], [I32], [I32]]), ...vec([])], // div32, div64
     [0x60, ...vec([[F64], [I32], [I32], [I32], [I32]]), ...vec([[F64]])], // axpydot
+    [0x60, ...vec([[I32], [I32], [F64], [I32], [I32], [I32]]), ...vec([[F64]])], // gridvalues
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5], [6], [7], [7], [8], [8], [9]]));
+  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5], [6], [7], [7], [8], [8], [9], [10]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
@@ -808,10 +867,11 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [...name('div32'), 0x00, 11],
     [...name('div64'), 0x00, 12],
     [...name('axpydot'), 0x00, 13],
+    [...name('gridvalues'), 0x00, 14],
   ]));
   const code = section(10, vec([
     dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody(), gridBody(true), gridBody(false),
-    supportBody(), maxdiffBody(true), maxdiffBody(false), divBody(true), divBody(false), axpydotBody(),
+    supportBody(), maxdiffBody(true), maxdiffBody(false), divBody(true), divBody(false), axpydotBody(), gridvaluesBody(),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
