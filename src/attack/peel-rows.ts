@@ -112,9 +112,11 @@ export function peelRows(
     state[r] = CLAIMED;
   };
   const knownAs = (g: Group) => (byHash.get(g.hash) ?? []).find((a) => equal(certifiedQ[a], g.q));
-  /** Settles group g; `check` gives the certificate's verdict (the group was prepared in a slot, see below). */
-  const settle = (g: Group, round: number, changed: Set<number>, check: () => ReturnType<Certifier['finish']>) => {
-    const known = knownAs(g);
+  /**
+   * Settles group g: `known` is the certified input it equals, if any (then no certificate), else `check` gives the
+   * certificate's verdict (the group was prepared in a slot, see below).
+   */
+  const settle = (g: Group, round: number, changed: Set<number>, known: number | undefined, check: () => ReturnType<Certifier['finish']>) => {
     if (known !== undefined) {
       for (const r of g.rows) {
         state[r] = RESOLVED;
@@ -168,9 +170,11 @@ export function peelRows(
     const groups = [...pending.values()].flat();
     for (let c0 = 0; c0 < groups.length; c0 += certifier.capacity) {
       const chunk = groups.slice(c0, c0 + certifier.capacity);
-      const early = chunk.map((g, i) => (knownAs(g) === undefined ? certifier.prepare(g, i) : null));
-      certifier.preactivations(chunk.flatMap((g, i) => (early[i] === null && knownAs(g) === undefined ? [i] : [])));
-      chunk.forEach((g, i) => settle(g, round, changed, () => early[i] ?? certifier.finish(i)));
+      // groups of one round differ in q, so a group not known now is not known when it is settled either
+      const known = chunk.map((g) => knownAs(g));
+      const early = chunk.map((g, i) => (known[i] === undefined ? certifier.prepare(g, i) : null));
+      certifier.preactivations(chunk.flatMap((g, i) => (early[i] === null && known[i] === undefined ? [i] : [])));
+      chunk.forEach((g, i) => settle(g, round, changed, known[i], () => early[i] ?? certifier.finish(i)));
     }
     pending = new Map();
     for (const r of changed) {

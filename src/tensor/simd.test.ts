@@ -209,9 +209,11 @@ test('maxDiff, divide and axpyDot agree with the JavaScript loops, float32 and f
       let want = 0;
       for (let i = 0; i < len; i++) want = Math.max(want, Math.abs(src[5 + i] / 0.3 - ref[i]));
       assert.equal(arena.maxDiff(src, 5, 0.3, ref, len), want, `maxDiff len ${len}`);
-      out.fill(7);
-      arena.divide(src, 5, 0.3, out, len);
-      for (let i = 0; i < 64; i++) assert.equal(out[i], i < len ? src[5 + i] / 0.3 : 7, `divide len ${len}: out[${i}]`);
+      for (const y of [0.3, 1]) {
+        out.fill(7);
+        arena.divide(src, 5, y, out, len);
+        for (let i = 0; i < 64; i++) assert.equal(out[i], i < len ? src[5 + i] / y : 7, `divide by ${y}, len ${len}: out[${i}]`);
+      }
     }
     y.fill(0.5);
     const got = arena.axpyDot(-1.25, w32, 3, y, x, len);

@@ -178,9 +178,15 @@ export class SimdArena {
    * @example arena.divide(kernel1, r * h, y, out, h); // row r of a float32 matrix over y
    */
   divide(src: Float32Array | Float64Array, srcAt: number, y: number, out: Float64Array, len: number): void {
+    if (y === 1 && src instanceof Float64Array) {
+      out.set(src.subarray(srcAt, srcAt + len)); // x/1 = x
+      return;
+    }
     const even = len & ~1;
-    const f = src instanceof Float32Array ? this.exports.div32 : this.exports.div64;
-    f(src.byteOffset + src.BYTES_PER_ELEMENT * srcAt, y, out.byteOffset, even);
+    const at = src.byteOffset + src.BYTES_PER_ELEMENT * srcAt;
+    // x/1 = x: a float32 source is only promoted (division is the slowest SIMD instruction here)
+    if (y === 1) this.exports.widen(at, out.byteOffset, even);
+    else (src instanceof Float32Array ? this.exports.div32 : this.exports.div64)(at, y, out.byteOffset, even);
     if (even < len) out[even] = src[srcAt + even] / y;
   }
 
@@ -258,6 +264,7 @@ interface KernelExports {
   div64(src: number, y: number, out: number, n: number): void;
   axpydot(a: number, w: number, y: number, x: number, n: number): number;
   gridvalues(q: number, n: number, levels: number, xf: number, xd: number, count: number): number;
+  widen(src: number, out: number, n: number): void;
 }
 
 /** max(a, b), NaN when either is (as WebAssembly's f64.max). */
@@ -831,6 +838,20 @@ function gridvaluesBody(): number[] {
   return body([I32, V128, V128, V128, V128, V128, I32, V128], code);
 }
 
+/** widen(src, out, n): out[i] = src[i], float32 to float64, for an even n. Params 0 src, 1 out, 2 n; local 3 end. */
+function widenBody(): number[] {
+  const [src, out, n, end] = [0, 1, 2, 3];
+  const code = [
+    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(3), op.i32Shl, op.i32Add, ...set(end),
+    op.block, 0x40, op.loop, 0x40,
+    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(out), ...get(src), ...simd.load64Zero(0), ...simd.f64x2PromoteLow, ...simd.store(0, 3),
+    ...addTo(src, 8), ...addTo(out, 16),
+    op.br, 0, op.end, op.end,
+  ];
+  return body([I32], code);
+}
+
 /** The eight bytes of a float64, little-endian (for f64.const). */
 function f64Bytes(v: number): number[] {
   return Array.from(new Uint8Array(Float64Array.of(v).buffer));
@@ -851,7 +872,7 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [0x60, ...vec([[I32], [I32], [F64], [I32], [I32], [I32]]), ...vec([[F64]])], // gridvalues
   ]));
   const imports = section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 1]]));
-  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5], [6], [7], [7], [8], [8], [9], [10]]));
+  const funcs = section(3, vec([[0], [1], [1], [2], [3], [4], [5], [5], [6], [7], [7], [8], [8], [9], [10], [2]]));
   const exports = section(7, vec([
     [...name('dot'), 0x00, 0],
     [...name('axpy'), 0x00, 1],
@@ -868,10 +889,11 @@ function kernelModule(): Uint8Array<ArrayBuffer> {
     [...name('div64'), 0x00, 12],
     [...name('axpydot'), 0x00, 13],
     [...name('gridvalues'), 0x00, 14],
+    [...name('widen'), 0x00, 15],
   ]));
   const code = section(10, vec([
     dotBody(), axpyBody(), axpy64Body(), nzmaskBody(), transposeBody(), coverBody(), gridBody(true), gridBody(false),
-    supportBody(), maxdiffBody(true), maxdiffBody(false), divBody(true), divBody(false), axpydotBody(), gridvaluesBody(),
+    supportBody(), maxdiffBody(true), maxdiffBody(false), divBody(true), divBody(false), axpydotBody(), gridvaluesBody(), widenBody(),
   ]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
