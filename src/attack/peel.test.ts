@@ -221,6 +221,11 @@ test('the SIMD workspace is reused across updates without carrying anything over
   const plainWeights = { ...w, w1t: Float32Array.from(w.w1t), w2: Float32Array.from(w.w2), kernels: undefined };
   const js = attack.reconstruct(a.update, { ...a.secrets, weights: plainWeights });
   assert.deepEqual(key(js), key(first), 'JavaScript loops certify the same inputs on the same rows');
+  // groups prepared 3 at a time (many chunks a round) instead of 32: the same verdicts
+  const work = w.kernels!.workspace!;
+  const fewSlots = { ...w, kernels: { ...w.kernels!, workspace: { ...work, slots: { ...work.slots, count: 3 } } } };
+  const chunked = attack.reconstruct(a.update, { ...a.secrets, weights: fewSlots });
+  assert.deepEqual(key(chunked), key(first), 'preparing fewer groups at once certifies the same inputs on the same rows');
 });
 
 test('adversarial binary images put mixes on the grid; the certificate rejects them all', async () => {
