@@ -108,7 +108,12 @@ interface SlotRoom {
  * (the rest). `prepare` reads nothing that settling another group of the same round changes (the group's own rows
  * are claimed, and only open rows are subtracted from), so preparing a round's groups ahead gives the verdicts
  * that checking them one after the other gives.
- * @example const verdict = new Certifier(state, settings).certify(group);
+ * None of the three changes the state (the caller subtracts an accepted input).
+ * @example
+ * const c = new Certifier(state, settings);
+ * const early = c.prepare(group, 0);
+ * if (early === null) c.preactivations([0]);
+ * const verdict = early ?? c.finish(0);
  */
 export class Certifier {
   /** Prepared groups at once (slots with room in the kernels' memory; 1 without a workspace). */
@@ -178,14 +183,6 @@ export class Certifier {
     this.level = Float64Array.from({ length: cfg.levels + 1 }, (_, k) => Math.fround(k / cfg.levels));
     this.pairStart = new Int32Array(n + 1);
     this.pairs = room?.pairs ?? new Int32Array(0);
-  }
-
-  /** Checks group `g` alone (prepare, pre-activations, finish); does not change the state. */
-  certify(g: Group): RejectReason | typeof DEFERRED | Accepted {
-    const early = this.prepare(g, 0);
-    if (early !== null) return early;
-    this.preactivations([0]);
-    return this.finish(0);
   }
 
   /**

@@ -2,9 +2,12 @@
  * Float64-accurate SIMD kernels for peeling's inner loops: a float32 row times a float64 vector (dot), and a
  * float64 vector plus a multiple of a float32 row (axpy), on WebAssembly's 128-bit SIMD (f64x2 lanes). The float32
  * values are promoted exactly and every product and sum is float64, as in the plain JavaScript loops; only the
- * order of the sums differs (sixteen partial sums), so results agree with them to float64 rounding.
+ * order of the sums differs (sixteen partial sums), so results agree with them to float64 rounding. The other
+ * kernels do peeling's remaining passes over whole rows (non-zero bits, tiled transposition, the cover and grid
+ * tests, δ₂'s support bits, the agreement maximum, division, widening, x̂ from its grid values) with the same
+ * decisions and values as the JavaScript loops they replace.
  *
- * The module is a few hundred bytes, encoded here (no toolchain, no file, works in Node and in a browser tab),
+ * The module is about 3.5 KB, encoded here (no toolchain, no file, works in Node and in a browser tab),
  * and reads one memory that the caller creates and fills: arrays live in it as views (see {@link SimdArena}).
  */
 
