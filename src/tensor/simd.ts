@@ -423,6 +423,25 @@ const i32 = (v: number) => [op.i32Const, ...sleb(v)];
 const addTo = (i: number, v: number) => [...get(i), ...i32(v), op.i32Add, ...set(i)];
 
 /**
+ * A loop over the ⌊n/2^perStep⌋ steps of 2^perStep values at address `ptr`, 2^stepBytes bytes a step: sets
+ * end = ptr + (⌊n/2^perStep⌋ << stepBytes), then runs `step` while ptr < end (`step` advances ptr itself).
+ */
+const stepLoop = (ptr: number, n: number, end: number, perStep: number, stepBytes: number, step: number[]) => [
+  ...get(ptr), ...get(n), ...i32(perStep), op.i32ShrU, ...i32(stepBytes), op.i32Shl, op.i32Add, ...set(end),
+  op.block, 0x40, op.loop, 0x40,
+  ...get(ptr), ...get(end), op.i32GeU, op.brIf, 1,
+  ...step,
+  op.br, 0, op.end, op.end,
+];
+
+/** `stepLoop` over the ⌊n/2⌋ pairs of values at `src`, `pairBytes` each (8 for float32, 16 for float64). */
+const pairLoop = (src: number, n: number, end: number, pairBytes: 8 | 16, step: number[]) =>
+  stepLoop(src, n, end, 1, pairBytes === 8 ? 3 : 4, step);
+
+/** The two values at address `src` as an f64x2 (float32 values promoted exactly). */
+const loadPair = (src: number, f32: boolean) => [...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3))];
+
+/**
  * dot(w, x, n) → f64. Params 0 w, 1 x, 2 n; locals 3–10 accumulators, 11 v, 12 end, 13 s. Sixteen float32 values
  * a step into eight f64x2 partial sums: fewer would leave the loop waiting on the adds' latency.
  */
@@ -489,15 +508,13 @@ function axpyBody(): number[] {
   ];
   const code = [
     ...get(a), ...simd.f64x2Splat, ...set(av),
-    // end = w + 16·⌊n/4⌋ (four float32 values a step)
-    ...get(w), ...get(n), ...i32(2), op.i32ShrU, ...i32(4), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(w), ...simd.load(0, 2), ...set(v),
-    ...step(false, 0),
-    ...step(true, 16),
-    ...addTo(w, 16), ...addTo(y, 32),
-    op.br, 0, op.end, op.end,
+    // four float32 values a step
+    ...stepLoop(w, n, end, 2, 4, [
+      ...get(w), ...simd.load(0, 2), ...set(v),
+      ...step(false, 0),
+      ...step(true, 16),
+      ...addTo(w, 16), ...addTo(y, 32),
+    ]),
     ...get(n), ...i32(3), op.i32And, ...set(n),
     op.block, 0x40, op.loop, 0x40,
     ...get(n), op.i32Eqz, op.brIf, 1,
@@ -677,21 +694,18 @@ function gridBody(f32: boolean): number[] {
     ...get(levels), ...simd.f64x2Splat, ...set(L),
     ...get(tol), ...simd.f64x2Splat, ...set(T),
     ...simd.zero, ...set(zero),
-    // end = src + ⌊n/2⌋·(bytes of two values)
-    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(f32 ? 3 : 4), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3)), ...get(S), ...simd.f64x2Mul, ...set(v),
-    ...get(v), ...get(H), ...simd.f64x2Add, ...simd.f64x2Floor, ...set(k),
-    ...get(v), ...get(k), ...simd.f64x2Sub, ...simd.f64x2Abs, ...get(T), ...simd.f64x2Le,
-    ...get(k), ...get(zero), ...simd.f64x2Ge, ...simd.v128And,
-    ...get(k), ...get(L), ...simd.f64x2Le, ...simd.v128And,
-    ...simd.i64x2AllTrue, op.i32Eqz,
-    op.if, 0x40, ...i32(0), op.return, op.end,
-    ...get(q), ...get(k), ...simd.i32x4TruncSatF64x2Zero, ...simd.i32x4Extract(0), op.i32Store16, 1, 0,
-    ...get(q), ...get(k), ...simd.i32x4TruncSatF64x2Zero, ...simd.i32x4Extract(1), op.i32Store16, 1, 2,
-    ...addTo(src, f32 ? 8 : 16), ...addTo(q, 4),
-    op.br, 0, op.end, op.end,
+    ...pairLoop(src, n, end, f32 ? 8 : 16, [
+      ...loadPair(src, f32), ...get(S), ...simd.f64x2Mul, ...set(v),
+      ...get(v), ...get(H), ...simd.f64x2Add, ...simd.f64x2Floor, ...set(k),
+      ...get(v), ...get(k), ...simd.f64x2Sub, ...simd.f64x2Abs, ...get(T), ...simd.f64x2Le,
+      ...get(k), ...get(zero), ...simd.f64x2Ge, ...simd.v128And,
+      ...get(k), ...get(L), ...simd.f64x2Le, ...simd.v128And,
+      ...simd.i64x2AllTrue, op.i32Eqz,
+      op.if, 0x40, ...i32(0), op.return, op.end,
+      ...get(q), ...get(k), ...simd.i32x4TruncSatF64x2Zero, ...simd.i32x4Extract(0), op.i32Store16, 1, 0,
+      ...get(q), ...get(k), ...simd.i32x4TruncSatF64x2Zero, ...simd.i32x4Extract(1), op.i32Store16, 1, 2,
+      ...addTo(src, f32 ? 8 : 16), ...addTo(q, 4),
+    ]),
     ...i32(1),
   ];
   return body([I32, V128, V128, V128, V128, V128, V128, V128], code);
@@ -711,20 +725,18 @@ function supportBody(): number[] {
   const code = [
     ...get(scale), ...simd.f64x2Splat, ...set(S),
     ...get(level), ...simd.f64x2Splat, ...set(L),
-    ...get(delta), ...get(n), ...i32(1), op.i32ShrU, ...i32(4), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(delta), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(delta), ...simd.load(0, 3), ...get(S), ...simd.f64x2Mul, ...set(v),
-    ...get(delta), ...get(v), ...simd.store(0, 3),
-    ...get(word), ...get(v), ...simd.f64x2Abs, ...get(L), ...simd.f64x2Gt, ...simd.i64x2Bitmask, ...get(k), op.i32Shl, op.i32Or, ...set(word),
-    ...addTo(k, 2), ...addTo(delta, 16),
-    // a full word: store it, count its bits, start the next
-    op.block, 0x40,
-    ...get(k), ...i32(32), op.i32Ne, op.brIf, 0,
-    ...flush,
-    ...i32(0), ...set(word), ...i32(0), ...set(k), ...addTo(bits, 4),
-    op.end,
-    op.br, 0, op.end, op.end,
+    ...pairLoop(delta, n, end, 16, [
+      ...loadPair(delta, false), ...get(S), ...simd.f64x2Mul, ...set(v),
+      ...get(delta), ...get(v), ...simd.store(0, 3),
+      ...get(word), ...get(v), ...simd.f64x2Abs, ...get(L), ...simd.f64x2Gt, ...simd.i64x2Bitmask, ...get(k), op.i32Shl, op.i32Or, ...set(word),
+      ...addTo(k, 2), ...addTo(delta, 16),
+      // a full word: store it, count its bits, start the next
+      op.block, 0x40,
+      ...get(k), ...i32(32), op.i32Ne, op.brIf, 0,
+      ...flush,
+      ...i32(0), ...set(word), ...i32(0), ...set(k), ...addTo(bits, 4),
+      op.end,
+    ]),
     // the last, partial word
     op.block, 0x40,
     ...get(k), op.i32Eqz, op.brIf, 0,
@@ -744,15 +756,13 @@ function maxdiffBody(f32: boolean): number[] {
   const [src, y, ref, n, end, Y, acc] = Array.from({ length: 7 }, (_, t) => t);
   const code = [
     ...get(y), ...simd.f64x2Splat, ...set(Y),
-    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(f32 ? 3 : 4), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(acc),
-    ...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3)), ...get(Y), ...simd.f64x2Div,
-    ...get(ref), ...simd.load(0, 3), ...simd.f64x2Sub, ...simd.f64x2Abs,
-    ...simd.f64x2Max, ...set(acc),
-    ...addTo(src, f32 ? 8 : 16), ...addTo(ref, 16),
-    op.br, 0, op.end, op.end,
+    ...pairLoop(src, n, end, f32 ? 8 : 16, [
+      ...get(acc),
+      ...loadPair(src, f32), ...get(Y), ...simd.f64x2Div,
+      ...get(ref), ...simd.load(0, 3), ...simd.f64x2Sub, ...simd.f64x2Abs,
+      ...simd.f64x2Max, ...set(acc),
+      ...addTo(src, f32 ? 8 : 16), ...addTo(ref, 16),
+    ]),
     ...get(acc), ...simd.f64x2Extract(0), ...get(acc), ...simd.f64x2Extract(1), op.f64Max,
   ];
   return body([I32, V128, V128], code);
@@ -766,14 +776,10 @@ function divBody(f32: boolean): number[] {
   const [src, y, out, n, end, Y] = Array.from({ length: 6 }, (_, t) => t);
   const code = [
     ...get(y), ...simd.f64x2Splat, ...set(Y),
-    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(f32 ? 3 : 4), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(out),
-    ...get(src), ...(f32 ? [...simd.load64Zero(0), ...simd.f64x2PromoteLow] : simd.load(0, 3)), ...get(Y), ...simd.f64x2Div,
-    ...simd.store(0, 3),
-    ...addTo(src, f32 ? 8 : 16), ...addTo(out, 16),
-    op.br, 0, op.end, op.end,
+    ...pairLoop(src, n, end, f32 ? 8 : 16, [
+      ...get(out), ...loadPair(src, f32), ...get(Y), ...simd.f64x2Div, ...simd.store(0, 3),
+      ...addTo(src, f32 ? 8 : 16), ...addTo(out, 16),
+    ]),
   ];
   return body([I32, V128], code);
 }
@@ -793,16 +799,14 @@ function axpydotBody(): number[] {
   ];
   const code = [
     ...get(a), ...simd.f64x2Splat, ...set(av),
-    ...get(w), ...get(n), ...i32(2), op.i32ShrU, ...i32(4), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(w), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(w), ...simd.load(0, 2), ...set(v),
-    ...get(v), ...simd.f64x2PromoteLow, ...set(lo),
-    ...get(v), ...get(v), ...simd.highToLow, ...simd.f64x2PromoteLow, ...set(hi),
-    ...update(lo, 0), ...update(hi, 16),
-    ...mac(s0, lo, 0), ...mac(s1, hi, 16),
-    ...addTo(w, 16), ...addTo(y, 32), ...addTo(x, 32),
-    op.br, 0, op.end, op.end,
+    ...stepLoop(w, n, end, 2, 4, [
+      ...get(w), ...simd.load(0, 2), ...set(v),
+      ...get(v), ...simd.f64x2PromoteLow, ...set(lo),
+      ...get(v), ...get(v), ...simd.highToLow, ...simd.f64x2PromoteLow, ...set(hi),
+      ...update(lo, 0), ...update(hi, 16),
+      ...mac(s0, lo, 0), ...mac(s1, hi, 16),
+      ...addTo(w, 16), ...addTo(y, 32), ...addTo(x, 32),
+    ]),
     ...get(s0), ...get(s1), ...simd.f64x2Add, ...set(v),
     ...get(v), ...simd.f64x2Extract(0), ...get(v), ...simd.f64x2Extract(1), op.f64Add,
   ];
@@ -844,14 +848,7 @@ function gridvaluesBody(): number[] {
 /** widen(src, out, n): out[i] = src[i], float32 to float64, for an even n. Params 0 src, 1 out, 2 n; local 3 end. */
 function widenBody(): number[] {
   const [src, out, n, end] = [0, 1, 2, 3];
-  const code = [
-    ...get(src), ...get(n), ...i32(1), op.i32ShrU, ...i32(3), op.i32Shl, op.i32Add, ...set(end),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(src), ...get(end), op.i32GeU, op.brIf, 1,
-    ...get(out), ...get(src), ...simd.load64Zero(0), ...simd.f64x2PromoteLow, ...simd.store(0, 3),
-    ...addTo(src, 8), ...addTo(out, 16),
-    op.br, 0, op.end, op.end,
-  ];
+  const code = pairLoop(src, n, end, 8, [...get(out), ...loadPair(src, true), ...simd.store(0, 3), ...addTo(src, 8), ...addTo(out, 16)]);
   return body([I32], code);
 }
 
