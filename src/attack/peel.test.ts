@@ -122,6 +122,19 @@ test('peelWeights transposes the first layer and keeps the second and the tail a
   assert.equal(w.width, 128);
   assert.equal(w.tail?.layers.length, 1);
   assert.equal(w.tail?.layers[0].kernel, params[4].data);
+  // the workspace's size estimate fits every array it holds, whatever the shape (the arena throws when it is short)
+  for (const [d, n, h] of [[5, 4, 128], [100, 12, 10_000], [8, 4, 20_000], [64, 1000, 3]]) {
+    const rng = new Rng(d + n + h);
+    const f = (len: number) => Float32Array.from({ length: len }, () => rng.normal());
+    const layers = [
+      { name: 'dense0/kernel', shape: [d, n], data: f(d * n) },
+      { name: 'dense0/bias', shape: [n], data: f(n) },
+      { name: 'dense1/kernel', shape: [n, h], data: f(n * h) },
+      { name: 'dense1/bias', shape: [h], data: f(h) },
+    ];
+    const shaped = peelWeights(layers);
+    assert.equal(Boolean(shaped.kernels?.workspace), Boolean(shaped.kernels), `[${d}, ${n}, ${h}]: a workspace with the kernels`);
+  }
 });
 
 test('the model check finds the label of one input’s delta and refuses two inputs’ worth or a mix of labels', () => {

@@ -204,7 +204,7 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   // CIFAR-10 size; 2.4 GB at ImageNet size, where it is left out and those loops stay in JavaScript).
   const words = (h + 31) >>> 5;
   const workBytes =
-    4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 2 * d +
+    4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 4 * (words + 8) + 2 * d +
     PREPARED_SLOTS * (16 * d + 8 * h + 4 * (words + 4) + 20 * n) + 2 * d + 16 + 8 * 64 * n + 64 * 25;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
   const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);

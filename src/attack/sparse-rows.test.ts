@@ -16,6 +16,7 @@ import { initParams } from '../model/init.js';
 import { modelSpec } from '../model/spec.js';
 import { setupBackend } from '../tensor/backend.js';
 import { Rng } from '../tensor/rng.js';
+import { SimdArena } from '../tensor/simd.js';
 import { isFedleakError } from '../errors.js';
 import type { Update } from '../types.js';
 
@@ -85,6 +86,26 @@ test('the compact first read-out gives the same values, groups and certificates 
   const compact = compactFirstRead(k0, b0, 784, 300);
   assert.deepEqual(Array.from(compact.rows), Array.from(eager.rows));
   for (const r of eager.rows.subarray(0, 20)) assert.deepEqual(compact.row(r), eager.row(r));
+  // probe values: the kernel's own values (compact), the read-out times its bias (eager, to float64 rounding)
+  const at = Int32Array.of(0, 5, 391, 783);
+  const [pc, pe] = [new Float64Array(300 * 4), new Float64Array(300 * 4)];
+  compact.columnValues(at, pc);
+  eager.columnValues(at, pe);
+  for (const r of eager.rows) {
+    for (let t = 0; t < 4; t++) {
+      const k = k0[at[t] * 300 + r];
+      assert.equal(pc[r * 4 + t], k, `compact probe ${r}/${at[t]}`);
+      assert.ok(Math.abs(pe[r * 4 + t] - k) <= 1e-12 * Math.abs(k), `eager probe ${r}/${at[t]}`);
+    }
+  }
+  // the columns held in a SIMD arena read the same (the copy into float64 is a SIMD widening there)
+  const arena = SimdArena.create(4 * (2 * 300 + 1) * 784 + 4 * 300 + 8 * 784 + 1024)!;
+  const space = { arena, raw: arena.f32(784 * 300), cols: arena.f32(301 * 784), table: arena.i32(300) };
+  const simdRead = compactFirstRead(k0, b0, 784, 300, space);
+  const out = arena.f64(784);
+  for (const r of eager.rows.subarray(0, 20)) {
+    assert.deepEqual(simdRead.columnInto(r, out), compact.columnInto(r, new Float64Array(784)), `column ${r}`);
+  }
   const grad = { bias: b0, kernel1: k1, batchSize };
   const a = peelRows(crafted.secrets.weights, grad, eager, {});
   const b = peelRows(crafted.secrets.weights, grad, compact, {});
