@@ -4,13 +4,13 @@ import type { FirstRead } from './first-read.js';
 import { Certifier, DEFERRED, type Group } from './certificate.js';
 import { CLAIMED, EMPTY, EMPTY_TOL, OPEN, PeelState, POISONED, RESOLVED } from './peel-state.js';
 import {
+  noRejections,
   peelSettings,
   type CertifiedInput,
   type PeelGradient,
   type PeelOptions,
   type PeelResult,
   type PeelWeights,
-  type RejectReason,
 } from './peel-types.js';
 
 /**
@@ -56,15 +56,7 @@ export function peelRows(
   const certified: CertifiedInput[] = [];
   const certifiedQ: Uint16Array[] = [];
   const byHash = new Map<number, number[]>();
-  const rejected: Record<RejectReason, number> = {
-    'source rows silent': 0,
-    'fires a silent row': 0,
-    'no downstream signal': 0,
-    'rows disagree': 0,
-    'layer-2 support': 0,
-    model: 0,
-    contradiction: 0,
-  };
+  const rejected = noRejections();
   let checked = 0;
   let deferred = 0;
   let poisonedRows = 0;

@@ -169,6 +169,22 @@ export type RejectReason =
   | 'contradiction';
 
 /**
+ * A zero count for every reject reason.
+ * @example const rejected = noRejections(); rejected['rows disagree']++;
+ */
+export function noRejections(): Record<RejectReason, number> {
+  return {
+    'source rows silent': 0,
+    'fires a silent row': 0,
+    'no downstream signal': 0,
+    'rows disagree': 0,
+    'layer-2 support': 0,
+    model: 0,
+    contradiction: 0,
+  };
+}
+
+/**
  * What `peelRows` returns. Row-indexed arrays have one entry per first-layer neuron.
  * @example const { certified, rowOwner } = peelRows(w, grad, candidates, {});
  */

@@ -4,7 +4,7 @@ import { FedleakError } from '../errors.js';
 import { findDense } from './layer.js';
 import { checkOptionKeys, describe } from './options.js';
 import { peelRows } from './peel-rows.js';
-import type { CertifiedInput, PeelOptions, PeelResult, PeelWeights } from './peel-types.js';
+import { noRejections, type CertifiedInput, type PeelOptions, type PeelResult, type PeelWeights } from './peel-types.js';
 import { modelTail } from './peel-model.js';
 import type { LowRankFactors, SparseRows } from './quantile-bias.js';
 import { compactFirstRead } from './first-read.js';
@@ -376,15 +376,7 @@ function emptyReport(): PeelReport {
     rounds: 0,
     checked: 0,
     deferred: 0,
-    rejected: {
-      'source rows silent': 0,
-      'fires a silent row': 0,
-      'no downstream signal': 0,
-      'rows disagree': 0,
-      'layer-2 support': 0,
-      model: 0,
-      contradiction: 0,
-    },
+    rejected: noRejections(),
     poisonedRows: 0,
     emptyRows: 0,
   };

@@ -11,22 +11,14 @@ const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
  */
 export function formatSummary(rows: { label: string; results: Results }[]): string {
   if (rows.some((r) => r.results.summary.tokenAccuracy !== null)) return formatTextSummary(rows);
-  return toText({
-    columns: ['server', 'A', 'P', 'R', 'R std', 'PSNR rest dB', 'SSIM', 'scale', 'train ms', 'read-out ms', 'eval ms'],
-    rows: rows.map(({ label, results: { summary: s } }) => [
-      label,
-      pct(s.active),
-      pct(s.precision),
-      pct(s.recall),
-      pct(s.recallStd),
-      s.meanPsnrInexact === null ? '-' : s.meanPsnrInexact.toFixed(1),
-      s.meanSsim === null ? '-' : s.meanSsim.toFixed(3),
-      s.scales.length ? s.scales.map((x) => x.toFixed(3)).join('/') : '-',
-      ms(s.medianMs.trainMs),
-      ms(s.medianMs.readoutMs),
-      ms(s.medianMs.evalMs),
-    ]),
-  });
+  return summaryTable(rows, ['PSNR rest dB', 'SSIM', 'scale', 'train ms', 'read-out ms', 'eval ms'], (s) => [
+    s.meanPsnrInexact === null ? '-' : s.meanPsnrInexact.toFixed(1),
+    s.meanSsim === null ? '-' : s.meanSsim.toFixed(3),
+    scales(s),
+    ms(s.medianMs.trainMs),
+    ms(s.medianMs.readoutMs),
+    ms(s.medianMs.evalMs),
+  ]);
 }
 
 /**
@@ -35,23 +27,28 @@ export function formatSummary(rows: { label: string; results: Results }[]): stri
  * @example process.stdout.write(formatTextSummary([{ label: 'trap', results }]))
  */
 export function formatTextSummary(rows: { label: string; results: Results }[]): string {
+  return summaryTable(rows, ['token acc', 'scale', 'craft ms', 'train ms', 'read-out ms', 'eval ms'], (s) => [
+    s.tokenAccuracy === null ? '-' : pct(s.tokenAccuracy),
+    scales(s),
+    ms(s.medianMs.craftMs),
+    ms(s.medianMs.trainMs),
+    ms(s.medianMs.readoutMs),
+    ms(s.medianMs.evalMs),
+  ]);
+}
+
+type Summary = Results['summary'];
+
+/** The table both summaries share: server, A, P, R, R std, then `columns` filled by `cells`. */
+function summaryTable(rows: { label: string; results: Results }[], columns: string[], cells: (s: Summary) => string[]): string {
   return toText({
-    columns: ['server', 'A', 'P', 'R', 'R std', 'token acc', 'scale', 'craft ms', 'train ms', 'read-out ms', 'eval ms'],
-    rows: rows.map(({ label, results: { summary: s } }) => [
-      label,
-      pct(s.active),
-      pct(s.precision),
-      pct(s.recall),
-      pct(s.recallStd),
-      s.tokenAccuracy === null ? '-' : pct(s.tokenAccuracy),
-      s.scales.length ? s.scales.map((x) => x.toFixed(3)).join('/') : '-',
-      ms(s.medianMs.craftMs),
-      ms(s.medianMs.trainMs),
-      ms(s.medianMs.readoutMs),
-      ms(s.medianMs.evalMs),
-    ]),
+    columns: ['server', 'A', 'P', 'R', 'R std', ...columns],
+    rows: rows.map(({ label, results: { summary: s } }) => [label, pct(s.active), pct(s.precision), pct(s.recall), pct(s.recallStd), ...cells(s)]),
   });
 }
+
+/** The trap scales of a run, '/'-joined, or '-'. */
+const scales = (s: Summary) => (s.scales.length ? s.scales.map((x) => x.toFixed(3)).join('/') : '-');
 
 /**
  * Lines on the defenses of a run, printed under the summary table when any is on: the client pipeline, what the
