@@ -59,16 +59,7 @@ export function partitionDirichlet(
       path: 'numClasses',
     });
   }
-  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i];
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new FedleakError('BAD_ARGUMENT', `expected labels in [0, ${numClasses}), got ${y} at index ${i}`, {
-        path: 'labels',
-      });
-    }
-    byClass[y].push(i);
-  }
+  const byClass = indicesByClass(labels, numClasses);
 
   const assigned: number[][] = Array.from({ length: numClients }, () => []);
   for (const members of byClass) {
@@ -119,16 +110,7 @@ export function partitionSingleClass(
   rng: Rng,
 ): Int32Array[] {
   checkClients(numClients);
-  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i];
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new FedleakError('BAD_ARGUMENT', `expected labels in [0, ${numClasses}), got ${y} at index ${i}`, {
-        path: 'labels',
-      });
-    }
-    byClass[y].push(i);
-  }
+  const byClass = indicesByClass(labels, numClasses);
   const present = byClass.flatMap((members, y) => (members.length > 0 ? [y] : []));
   if (present.length === 0) {
     throw new FedleakError('BAD_ARGUMENT', 'there are no examples to partition', {
@@ -151,4 +133,19 @@ export function partitionSingleClass(
     });
   }
   return out;
+}
+
+/** The example indices of each class, ascending; a label outside [0, numClasses) is refused (BAD_ARGUMENT). */
+function indicesByClass(labels: ArrayLike<number>, numClasses: number): number[][] {
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
+      throw new FedleakError('BAD_ARGUMENT', `expected labels in [0, ${numClasses}), got ${y} at index ${i}`, {
+        path: 'labels',
+      });
+    }
+    byClass[y].push(i);
+  }
+  return byClass;
 }
