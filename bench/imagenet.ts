@@ -1,7 +1,7 @@
 /** Benchmark at ImageNet size: 224×224×3 photos through an FC net with a 1000-neuron first layer (150.5 M weights). */
 import { attacks, type PeelReconstruction } from '../src/attack/index.js';
 import { loadDataset, subset } from '../src/data/index.js';
-import { evaluate, matchExact } from '../src/eval/index.js';
+import { evaluate, unmatchedCount } from '../src/eval/index.js';
 import { computeGradient } from '../src/fl/index.js';
 import { initParams, modelSpec } from '../src/model/index.js';
 import { setupBackend } from '../src/tensor/backend.js';
@@ -96,8 +96,7 @@ export async function benchImagenet(opts: ImagenetBenchOptions): Promise<Imagene
     recall += evaluate({ inputs: batch.inputs, count: batchSize, shape: data.shape }, rec).recall / repeats;
     if (rec.certified) {
       certified += rec.certified.length;
-      const m = matchExact(batch.inputs, batchSize, d, rec.certified.map((c) => c.x));
-      wrong += Array.from(m.candidateGroup).filter((g) => g < 0).length;
+      wrong += unmatchedCount(batch.inputs, batchSize, d, rec.certified.map((c) => c.x));
     }
   }
   return {

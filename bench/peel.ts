@@ -1,7 +1,7 @@
 /** Benchmark of peeling with certification: read-out + peel time per FedSGD update, and the recall it reaches. */
 import { attacks, tuneScale, type PeelReconstruction } from '../src/attack/index.js';
 import { loadDataset, subset } from '../src/data/index.js';
-import { evaluate, matchExact } from '../src/eval/index.js';
+import { evaluate, unmatchedCount } from '../src/eval/index.js';
 import { computeGradient } from '../src/fl/index.js';
 import { initParams, modelSpec } from '../src/model/index.js';
 import { setupBackend } from '../src/tensor/backend.js';
@@ -133,8 +133,7 @@ export async function benchPeel(opts: PeelBenchOptions): Promise<PeelBenchResult
       recall += evaluate(truth, rec).recall / repeats;
       plainRecall += evaluate(truth, base).recall / repeats;
       certified += rec.certified.length;
-      const m = matchExact(batch.inputs, batchSize, d, rec.certified.map((c) => c.x));
-      wrong += Array.from(m.candidateGroup).filter((g) => g < 0).length;
+      wrong += unmatchedCount(batch.inputs, batchSize, d, rec.certified.map((c) => c.x));
     }
   }
   return {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runScenario } from '../src/sim/run.js';
 import { loadScenarioDataset } from '../src/sim/run.js';
 import { parseScenario, type ScenarioInput } from '../src/sim/scenario.js';
-import { matchExact } from '../src/eval/exact.js';
+import { unmatchedCount } from '../src/eval/exact.js';
 import { setupBackend } from '../src/tensor/backend.js';
 import type { CertifiedInput } from '../src/attack/peel.js';
 import { median } from '../src/report/stats.js';
@@ -127,8 +127,7 @@ async function runCell(name: string, cell: Cell): Promise<CellResult> {
       train.push(e.timings.trainMs);
       const cert = (e.reconstruction as { certified?: CertifiedInput[] }).certified ?? [];
       certified += cert.length;
-      const m = matchExact(e.batch.inputs, e.batch.count, d, cert.map((c) => c.x));
-      wrong += Array.from(m.candidateGroup).filter((g) => g < 0).length;
+      wrong += unmatchedCount(e.batch.inputs, e.batch.count, d, cert.map((c) => c.x));
       process.stderr.write(`${name} run ${recalls.length}: R ${e.metrics.recall.toFixed(3)} certified ${cert.length}\n`);
     },
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isExact, matchExact, maxAbsError, toBytes } from './exact.js';
+import { isExact, matchExact, maxAbsError, toBytes, unmatchedCount } from './exact.js';
 
 test('toBytes rounds v · 255 and clamps to 0..255', () => {
   assert.deepEqual(Array.from(toBytes([0, 0.5, 1, -0.2, 1.7, NaN, 51 / 255 + 1e-8])), [0, 128, 255, 0, 255, 0, 51]);
@@ -31,4 +31,7 @@ test('matchExact pairs candidates with inputs by their bytes, groups identical i
   assert.deepEqual(Array.from(m.inputGroup), [0, 1, 0, 3]);
   assert.deepEqual(Array.from(m.candidateGroup), [1, 0, -1, -1, 0]);
   assert.deepEqual(Array.from(m.inputCandidate), [1, 0, 1, -1]);
+  // the reversed input and the short one reproduce nothing
+  assert.equal(unmatchedCount(inputs, 4, dim, cands), 2);
+  assert.equal(unmatchedCount(inputs, 4, dim, []), 0);
 });

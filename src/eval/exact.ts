@@ -130,3 +130,14 @@ function equalBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: num
   for (let k = 0; k < n; k++) if (a[ao + k] !== b[bo + k]) return false;
   return true;
 }
+
+/**
+ * How many of `candidates` reproduce no input of the batch under the 8-bit rule (for certified inputs: the wrongly
+ * certified ones, which must be 0).
+ * @example const wrong = unmatchedCount(batch.inputs, 100, 3072, rec.certified.map((c) => c.x));
+ */
+export function unmatchedCount(inputs: ArrayLike<number>, count: number, dim: number, candidates: readonly ArrayLike<number>[]): number {
+  let n = 0;
+  for (const g of matchExact(inputs, count, dim, candidates).candidateGroup) if (g < 0) n++;
+  return n;
+}

@@ -4,7 +4,7 @@ import { attacks, isAttackName } from '../attack/registry.js';
 import { defaultScaleGrid, tuneScale } from '../attack/tuner.js';
 import { tuneScaleBlind } from '../attack/tune-blind.js';
 import { subset } from '../data/index.js';
-import { evaluate, matchExact } from '../eval/index.js';
+import { evaluate, unmatchedCount } from '../eval/index.js';
 import { computeGradient } from '../fl/index.js';
 import { initParams, modelSpec } from '../model/index.js';
 import { deriveSeed, Rng } from '../tensor/rng.js';
@@ -142,8 +142,7 @@ export async function compareAttacks(opts: CompareOptions): Promise<CompareRow[]
         if (certified) {
           c.peels = true;
           c.cert += certified.length;
-          const match = matchExact(batch.inputs, batchSize, d, certified.map((x) => x.x));
-          c.wrong += Array.from(match.candidateGroup).filter((g) => g < 0).length;
+          c.wrong += unmatchedCount(batch.inputs, batchSize, d, certified.map((x) => x.x));
         }
         opts.onProgress?.(`B=${batchSize} run ${run + 1}/${runs} ${name}: R ${m.recall.toFixed(3)} (${ms.toFixed(1)} ms)`);
       };
