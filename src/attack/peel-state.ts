@@ -164,7 +164,8 @@ export class PeelState {
     const d = this.d;
     const log = this.log;
     if (!col) {
-      col = this.first.columnInto(r, this.work ? this.work.cols.subarray(r * d, (r + 1) * d) : new Float64Array(d));
+      const room = this.work?.columns?.cols;
+      col = this.first.columnInto(r, room ? room.subarray(r * d, (r + 1) * d) : new Float64Array(d));
       this.cols[r] = col;
       this.unapplied[r] = log.head[r];
     }
@@ -274,7 +275,8 @@ export class PeelState {
     const { d, h } = this;
     const work = this.work;
     // into the kernels' memory when there is room, where the SIMD loops can read them
-    const x = work && a < this.n ? work.xs.subarray(a * d, (a + 1) * d) : new Float32Array(d);
+    const xs = work?.columns?.xs;
+    const x = xs && a < this.n ? xs.subarray(a * d, (a + 1) * d) : new Float32Array(d);
     const delta = work && a < this.n ? work.deltas.subarray(a * h, (a + 1) * h) : new Float64Array(h);
     x.set(sub.x);
     delta.set(sub.delta);

@@ -57,11 +57,12 @@ export interface PeelKernels {
  * inputs. Reused by each peeling on the same weights.
  */
 export interface PeelWorkspace {
-  /** The update's first-layer kernel gradient, copied in (see compactFirstRead's FirstReadSpace). */
-  raw: Float32Array;
-  /** The first read-out's columns, (neurons + 1) × inputDim (see compactFirstRead). */
-  first: Float32Array;
-  table: Int32Array;
+  /**
+   * The arrays of inputDim × neurons values, when they fit (CIFAR-10 size, not ImageNet size): the update's
+   * first-layer kernel gradient copied in (`raw`) and the first read-out's columns, (neurons + 1) × inputDim
+   * (`first`, see compactFirstRead's FirstReadSpace), residual columns (`cols`) and subtracted inputs (`xs`).
+   */
+  columns: { raw: Float32Array; first: Float32Array; table: Int32Array; cols: Float64Array; xs: Float32Array } | null;
   /** The update's second-layer kernel gradient, copied in, and its rows' non-zero bits (PeelState.supp). */
   kernel1: Float32Array;
   supp: Int32Array;
@@ -71,8 +72,7 @@ export interface PeelWorkspace {
   covered: Int32Array;
   /** A read-out rounded to the grid (the SIMD grid test writes it here). */
   q: Uint16Array;
-  cols: Float64Array;
-  xs: Float32Array;
+  /** Subtracted inputs' δ₂ (width values each). */
   deltas: Float64Array;
   /**
    * Room for `count` groups prepared at once by the certificate: x̂ in float64 and float32 (inputDim values each),

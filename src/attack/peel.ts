@@ -123,8 +123,8 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
       }
       // The first read-out stays float32 columns until a row is read whole: singletons and the rows peeling
       // changes. Most rows end resolved (their candidate is the certified input), so most are never converted.
-      const work = w.kernels?.workspace;
-      const space = work ? { arena: w.kernels!.arena, raw: work.raw, cols: work.first, table: work.table } : undefined;
+      const big = w.kernels?.workspace?.columns;
+      const space = big ? { arena: w.kernels!.arena, raw: big.raw, cols: big.first, table: big.table } : undefined;
       const first = compactFirstRead(l0.kernel.data, l0.bias.data, w.inputDim, w.neurons, space);
       const active = first.rows.length;
       const t1 = performance.now();
@@ -200,14 +200,18 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   // The layers go into a WebAssembly memory when SIMD is there: the certificate's dot products then run 4–5×
   // faster than JavaScript loops (bench/simd.ts). Otherwise plain arrays and the same loops in JavaScript.
   const layerBytes = 4 * (w1tSize + n * h + (f ? f.rank * d : 0)) + 8 * (d + 3 * h) + 64 * 8;
-  // Room for one peeling's first read-out, residual columns, inputs and second-layer gradient (120 MB in all at
-  // CIFAR-10 size; 2.4 GB at ImageNet size, where it is left out and those loops stay in JavaScript).
+  // Room for one peeling's second-layer gradient, subtracted inputs' δ₂, the certificate's prepared groups and the
+  // probe values (about 80 MB at ImageNet size, 30 MB at CIFAR-10 size), and, when they fit, its arrays of
+  // inputDim × neurons values: first read-out, residual columns, inputs (120 MB at CIFAR-10 size; 2.4 GB at
+  // ImageNet size, where they are left out and those loops stay in JavaScript).
   const words = (h + 31) >>> 5;
   const workBytes =
-    4 * (2 * n + 1) * d + 8 * n * d + 4 * n * d + 8 * n * h + 4 * n * h + 4 * n * (words + 3) + 4 * (words + 8) + 2 * d +
+    8 * n * h + 4 * n * h + 4 * n * (words + 2) + 4 * (words + 8) + 2 * d +
     PREPARED_SLOTS * (16 * d + 8 * h + 4 * (words + 4) + 20 * n) + 2 * d + 16 + 8 * 64 * n + 64 * 25;
-  const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES / 2;
-  const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0), MAX_ARENA_BYTES);
+  const columnBytes = 4 * (2 * n + 1) * d + 4 * n + 8 * n * d + 4 * n * d + 64 * 5;
+  const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES;
+  const withColumns = withWork && layerBytes + workBytes + columnBytes <= MAX_ARENA_BYTES / 2;
+  const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0) + (withColumns ? columnBytes : 0), MAX_ARENA_BYTES);
   const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
   const B = 64;
   for (let j0 = 0; j0 < d && !sp; j0 += B) {
@@ -235,11 +239,9 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   }
   const workspace = withWork
     ? {
-        raw: arena.f32(n * d),
-        first: arena.f32((n + 1) * d),
-        table: arena.i32(n),
-        cols: arena.f64(n * d),
-        xs: arena.f32(n * d),
+        columns: withColumns
+          ? { raw: arena.f32(n * d), first: arena.f32((n + 1) * d), table: arena.i32(n), cols: arena.f64(n * d), xs: arena.f32(n * d) }
+          : null,
         deltas: arena.f64(n * h),
         kernel1: arena.f32(n * h),
         // 4 spare words: the cover test reads four words at a time past a row's end
@@ -266,9 +268,9 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
     : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
   if (workspace) {
-    const { slots, ...arrays } = workspace;
+    const { slots, columns, ...arrays } = workspace;
     const { count: _count, ...slotArrays } = slots;
-    for (const a of [...Object.values(arrays), ...Object.values(slotArrays)]) a.fill(0);
+    for (const a of [...Object.values(arrays), ...Object.values(slotArrays), ...Object.values(columns ?? {})]) a.fill(0);
   }
   const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h), other: arena.f64(h), workspace };
   return { ...common, w2, w1t, w1norm, kernels, ...design };
