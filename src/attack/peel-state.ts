@@ -90,6 +90,10 @@ export class PeelState {
   /** The SIMD kernels' memory and the room in it for columns and inputs, when the weights have them. */
   private readonly arena: SimdArena | null;
   private readonly work: PeelWorkspace | null;
+  /** Per row: the pool slot holding its residual column (−1: none); the free slots, as a stack. */
+  private readonly colSlot: Int32Array;
+  private readonly freeSlots: Int32Array;
+  private freeCount: number;
   /** The update's second-layer gradient copied into the kernels' memory (with a workspace), else null. */
   private kernel1InArena: Float32Array | null = null;
 
@@ -112,6 +116,10 @@ export class PeelState {
     this.first = Array.isArray(candidates) ? eagerFirstRead(candidates, n) : candidates;
     this.cols = new Array<Float64Array | null>(n).fill(null);
     this.unapplied = new Int32Array(n).fill(-1);
+    const slots = w.kernels?.workspace?.pool?.columns ?? 0;
+    this.colSlot = new Int32Array(n).fill(-1);
+    this.freeSlots = Int32Array.from({ length: slots }, (_, i) => slots - 1 - i);
+    this.freeCount = slots;
     this.log = new SubtractionLog(n);
     this.activeRows = this.first.rows;
     const p = Math.min(this.d, PROBE_COUNT);
@@ -165,26 +173,42 @@ export class PeelState {
     const log = this.log;
     if (!col) {
       const room = this.work?.columns?.cols;
-      col = this.first.columnInto(r, room ? room.subarray(r * d, (r + 1) * d) : new Float64Array(d));
+      col = this.first.columnInto(r, room ? room.subarray(r * d, (r + 1) * d) : this.poolColumn(r) ?? new Float64Array(d));
       this.cols[r] = col;
       this.unapplied[r] = log.head[r];
     }
+    // A column outside the kernels' memory (the pool was full) is brought up to date in the pool's scratch column,
+    // where the subtractions run in SIMD (the same operations in the same order: the same values).
+    const scratch = this.work?.pool?.scratch;
+    const viaScratch = this.unapplied[r] >= 0 && scratch !== undefined && !this.arena!.holds(col);
+    if (viaScratch) scratch.set(col);
+    const target = viaScratch ? scratch : col;
     for (let k = this.unapplied[r]; k >= 0; k = log.next[k]) {
       const { x: xa, nz } = this.inputs[log.input[k]];
       const c = log.coef[k];
       if (nz === null) {
         // dense inputs (natural photos): a straight pass beats gathering the non-zeros, in SIMD when it can
-        if (this.arena && this.work && this.arena.holds(xa)) this.arena.axpy(-c, xa, 0, col, 0, d);
-        else for (let j = 0; j < d; j++) col[j] -= c * xa[j];
+        if (this.arena && this.arena.holds(xa) && this.arena.holds(target)) this.arena.axpy(-c, xa, 0, target, 0, d);
+        else for (let j = 0; j < d; j++) target[j] -= c * xa[j];
       } else {
         for (let q = 0; q < nz.length; q++) {
           const j = nz[q];
-          col[j] -= c * xa[j];
+          target[j] -= c * xa[j];
         }
       }
     }
+    if (viaScratch) col.set(scratch);
     this.unapplied[r] = -1;
     return col;
+  }
+
+  /** Room in the workspace's pool for row r's residual column (then held until `release`), or null when none is free. */
+  private poolColumn(r: number): Float64Array | null {
+    const pool = this.work?.pool;
+    if (!pool || this.freeCount === 0) return null;
+    const slot = this.freeSlots[--this.freeCount];
+    this.colSlot[r] = slot;
+    return pool.cols.subarray(slot * this.d, (slot + 1) * this.d);
   }
 
   /**
@@ -264,6 +288,10 @@ export class PeelState {
   release(r: number): void {
     this.cols[r] = null;
     this.unapplied[r] = -1;
+    if (this.colSlot[r] >= 0) {
+      this.freeSlots[this.freeCount++] = this.colSlot[r];
+      this.colSlot[r] = -1;
+    }
   }
 
   /**
@@ -276,7 +304,13 @@ export class PeelState {
     const work = this.work;
     // into the kernels' memory when there is room, where the SIMD loops can read them
     const xs = work?.columns?.xs;
-    const x = xs && a < this.n ? xs.subarray(a * d, (a + 1) * d) : new Float32Array(d);
+    const pool = work?.pool;
+    const x =
+      xs && a < this.n
+        ? xs.subarray(a * d, (a + 1) * d)
+        : pool && a < pool.inputs
+          ? pool.xs.subarray(a * d, (a + 1) * d)
+          : new Float32Array(d);
     const delta = work && a < this.n ? work.deltas.subarray(a * h, (a + 1) * h) : new Float64Array(h);
     x.set(sub.x);
     delta.set(sub.delta);

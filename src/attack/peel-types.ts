@@ -63,6 +63,12 @@ export interface PeelWorkspace {
    * (`first`, see compactFirstRead's FirstReadSpace), residual columns (`cols`) and subtracted inputs (`xs`).
    */
   columns: { raw: Float32Array; first: Float32Array; table: Int32Array; cols: Float64Array; xs: Float32Array } | null;
+  /**
+   * Where `columns` does not fit: room for the first `inputs` subtracted inputs (inputDim values each) and for
+   * `columns` residual columns at a time (taken by a row when it is read whole, given back when it is released),
+   * and one scratch column where the columns that found no room are brought up to date.
+   */
+  pool: { inputs: number; xs: Float32Array; columns: number; cols: Float64Array; scratch: Float64Array } | null;
   /** The update's second-layer kernel gradient, copied in, and its rows' non-zero bits (PeelState.supp). */
   kernel1: Float32Array;
   supp: Int32Array;

@@ -238,6 +238,12 @@ test('the SIMD workspace is reused across updates without carrying anything over
   const fewSlots = { ...w, kernels: { ...w.kernels!, workspace: { ...work, slots: { ...work.slots, count: 3 } } } };
   const chunked = attack.reconstruct(a.update, { ...a.secrets, weights: fewSlots });
   assert.deepEqual(key(chunked), key(first), 'preparing fewer groups at once certifies the same inputs on the same rows');
+  // without the inputDim × neurons arrays (as at ImageNet size): pools for 3 inputs and 2 residual columns, the
+  // other columns brought up to date in the scratch column; the same verdicts
+  const big = work.columns!;
+  const pool = { inputs: 3, xs: big.xs.subarray(0, 3 * 192), columns: 2, cols: big.cols.subarray(0, 2 * 192), scratch: big.cols.subarray(2 * 192, 3 * 192) };
+  const pooled = { ...w, kernels: { ...w.kernels!, workspace: { ...work, columns: null, pool } } };
+  assert.deepEqual(key(attack.reconstruct(a.update, { ...a.secrets, weights: pooled })), key(first), 'pools certify the same inputs on the same rows');
 });
 
 test('adversarial binary images put mixes on the grid; the certificate rejects them all', async () => {

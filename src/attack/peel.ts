@@ -165,9 +165,11 @@ export function peel<S>(inner: Attack<S>, opts: PeelOptions = {}): PeelAttack<S>
  * The sent model arranged for peeling: `dense0/kernel` transposed (blocked, so both sides stay in cache) with its
  * row norms, and `dense1` as it is. About one pass over the first layer; done once per crafted model.
  * Where WebAssembly SIMD is available (Node 20, current browsers) both layers live in the SIMD kernels' memory
- * (`kernels`), with a workspace that every peeling on these weights reuses, when the whole fits in 512 MB: about
- * 150 MB at CIFAR-10 size (N = 1000, a 3000-unit second layer), touched here once so that the first update does
- * not pay its page faults. Larger layers keep the kernels without the workspace, or plain arrays.
+ * (`kernels`), with a workspace that every peeling on these weights reuses: about 150 MB at CIFAR-10 size
+ * (N = 1000, a 3000-unit second layer), touched here once so that the first update does not pay its page faults.
+ * Where the arrays of inputDim × neurons values do not fit (ImageNet size), the workspace holds the rest and pools
+ * of room for some inputs and residual columns (128 MB each at most) instead. Layers above 1 GiB stay in plain
+ * arrays.
  * @throws FedleakError SHAPE_MISMATCH when `dense0` or `dense1` is missing or they do not chain.
  * @example const w = peelWeights(crafted.params); w.w1t.subarray(r * w.inputDim, (r + 1) * w.inputDim); // row r
  */
@@ -211,7 +213,15 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   const columnBytes = 4 * (2 * n + 1) * d + 4 * n + 8 * n * d + 4 * n * d + 64 * 5;
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES;
   const withColumns = withWork && layerBytes + workBytes + columnBytes <= MAX_ARENA_BYTES / 2;
-  const arena = SimdArena.create(layerBytes + (withWork ? workBytes : 0) + (withColumns ? columnBytes : 0), MAX_ARENA_BYTES);
+  // otherwise pools: room for as many inputs and residual columns as POOL_BYTES each and the 1 GiB cap allow
+  const left = MAX_ARENA_BYTES - layerBytes - workBytes - 8 * d - 64 * 4;
+  const poolInputs = withWork && !withColumns ? Math.max(0, Math.min(n, Math.floor(Math.min(POOL_BYTES, left / 2) / (4 * d)))) : 0;
+  const poolColumns = withWork && !withColumns ? Math.max(0, Math.min(n, Math.floor(Math.min(POOL_BYTES, left / 2) / (8 * d)))) : 0;
+  const poolBytes = poolInputs * 4 * d + (poolColumns + 1) * 8 * d + 64 * 4;
+  const arena = SimdArena.create(
+    layerBytes + (withWork ? workBytes : 0) + (withColumns ? columnBytes : 0) + (poolInputs + poolColumns > 0 ? poolBytes : 0),
+    MAX_ARENA_BYTES,
+  );
   const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
   const B = 64;
   for (let j0 = 0; j0 < d && !sp; j0 += B) {
@@ -242,6 +252,16 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
         columns: withColumns
           ? { raw: arena.f32(n * d), first: arena.f32((n + 1) * d), table: arena.i32(n), cols: arena.f64(n * d), xs: arena.f32(n * d) }
           : null,
+        pool:
+          poolInputs + poolColumns > 0
+            ? {
+                inputs: poolInputs,
+                xs: arena.f32(poolInputs * d),
+                columns: poolColumns,
+                cols: arena.f64(poolColumns * d),
+                scratch: arena.f64(d),
+              }
+            : null,
         deltas: arena.f64(n * h),
         kernel1: arena.f32(n * h),
         // 4 spare words: the cover test reads four words at a time past a row's end
@@ -268,9 +288,10 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
     : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
   if (workspace) {
-    const { slots, columns, ...arrays } = workspace;
+    const { slots, columns, pool, ...arrays } = workspace;
     const { count: _count, ...slotArrays } = slots;
-    for (const a of [...Object.values(arrays), ...Object.values(slotArrays), ...Object.values(columns ?? {})]) a.fill(0);
+    const pools = pool ? [pool.xs, pool.cols, pool.scratch] : [];
+    for (const a of [...Object.values(arrays), ...Object.values(slotArrays), ...Object.values(columns ?? {}), ...pools]) a.fill(0);
   }
   const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h), other: arena.f64(h), workspace };
   return { ...common, w2, w1t, w1norm, kernels, ...design };
@@ -281,6 +302,9 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
  * read once for all of them. 32 slots take 1.6 MB at CIFAR-10 size.
  */
 const PREPARED_SLOTS = 32;
+
+/** The most each pool of the workspace takes where the full arrays do not fit (inputs; residual columns). */
+const POOL_BYTES = 128 * 2 ** 20;
 
 /** Layers above this size (in bytes) stay in plain arrays: a WebAssembly memory cannot pass 4 GiB. */
 const MAX_ARENA_BYTES = 2 ** 30;
