@@ -75,7 +75,7 @@ export class PeelState {
   readonly modified: Uint8Array;
   /** The first read-out of every active row (whole, or read from the update on demand). */
   readonly first: FirstRead;
-  /** Residual columns of rows read after peeling, kept up to date incrementally (`applied[r]` subtractions in). */
+  /** Residual columns of rows read after peeling, kept up to date incrementally (see `unapplied`). */
   private readonly cols: (Float64Array | null)[];
   /** Per row with a residual column: its first subtraction record not yet applied to it (−1: none). */
   private readonly unapplied: Int32Array;
@@ -164,8 +164,9 @@ export class PeelState {
 
   /**
    * Row r's kernel gradient column minus every input subtracted from it. Built on the first call (from the
-   * read-out and the subtractions so far), then kept and brought up to date with each later subtraction's
-   * non-zero values only. The returned array belongs to the state: read it, do not keep it.
+   * read-out and the subtractions so far: in the workspace, in a pool slot, or in a fresh array), then kept and
+   * brought up to date with each later subtraction only (a sparse input's non-zero values only). The returned
+   * array belongs to the state: read it, do not keep it.
    */
   residualColumn(r: number): Float64Array {
     let col = this.cols[r];
