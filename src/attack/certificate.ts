@@ -33,8 +33,9 @@ export const DEFERRED = 'deferred';
 
 /**
  * One candidate under the certificate: x̂ (float32 values, non-zero positions, norm, float64 copy for the kernels,
- * C·x̂ for a low-rank layer), its δ₂ and support bits, and what `prepare` found: the group's pre-activations, the
- * best-conditioned row, δ₂'s scale, and the rows whose support covers δ₂'s with their pre-activations.
+ * C·x̂ for a low-rank layer), its δ₂ (scaled) and support bits, and what `prepare` found that `finish` needs: the
+ * group's pre-activations, whether δ₂ was compared on a second row (`thick`), and the rows whose support covers
+ * δ₂'s with their pre-activations.
  */
 class Slot {
   readonly xf: Float32Array;
@@ -53,9 +54,6 @@ class Slot {
   readonly dv: Float64Array | null;
   group: Group | null = null;
   zS: number[] = [];
-  best = 0;
-  relK = 0;
-  maxD = 0;
   thick = false;
   ns = 0;
   nd = 0;
@@ -66,11 +64,11 @@ class Slot {
   nc = 0;
 
   /** Room in the kernels' memory for the SIMD load (x̂'s grid values and non-zero count), or null. */
-  readonly load: { q: Uint16Array; count: Int32Array } | null;
+  readonly loadRoom: { q: Uint16Array; count: Int32Array } | null;
 
   constructor(d: number, h: number, n: number, words: number, rank: number, room: SlotRoom | null) {
     this.xf = room?.xf ?? new Float32Array(d);
-    this.load = room?.q && room.count ? { q: room.q, count: room.count } : null;
+    this.loadRoom = room?.q && room.count ? { q: room.q, count: room.count } : null;
     this.nzBuf = room?.nz ?? new Int32Array(d);
     this.xd = room?.x ?? null;
     this.delta = room?.delta ?? new Float64Array(h);
@@ -278,9 +276,6 @@ export class Certifier {
     }
     x.nd = nd;
     x.zS = zS;
-    x.best = k;
-    x.relK = relK;
-    x.maxD = maxD;
     x.thick = compared > 0;
 
     // Rows the input may fire beyond its group: active rows whose ∇W₂ row covers δ₂'s support (a firer's ReLU
@@ -482,11 +477,11 @@ export class Certifier {
     const d = this.s.d;
     let nnz = 0;
     let xx = 0;
-    if (x.load && xd && this.k) {
+    if (x.loadRoom && xd && this.k) {
       // SIMD: fround(q/levels) is the float32 quotient; the non-zero positions are listed only for a sparse x̂
-      x.load.q.set(q);
-      xx = this.k.arena.gridValues(x.load.q, this.cfg.levels, xf, xd, x.load.count, d);
-      nnz = x.load.count[0];
+      x.loadRoom.q.set(q);
+      xx = this.k.arena.gridValues(x.loadRoom.q, this.cfg.levels, xf, xd, x.loadRoom.count, d);
+      nnz = x.loadRoom.count[0];
       if (nnz <= d >>> 1) for (let j = 0, t = 0; j < d; j++) if (xf[j] !== 0) nzBuf[t++] = j;
     } else {
       const level = this.level;

@@ -19,19 +19,15 @@ export interface FirstReadSpace {
  * Row r's first read-out x = ∇W[:, r] / ∇b_r, for the active rows of a first layer. Peeling reads a few values of
  * every row (to tell mixes from singletons), but whole rows only for the singletons and the rows it subtracts
  * from; at ImageNet size (150,528 values a row) holding every row's float64 read-out would take 1.2 GB.
- * @example const first = compactFirstRead(kernel, bias, d, n); first.value(first.rows[0], 0);
+ * @example const first = compactFirstRead(kernel, bias, d, n); first.row(first.rows[0]); // float64 read-out
  */
 export interface FirstRead {
   /** The active rows (non-zero bias gradient), ascending. */
   rows: Int32Array;
-  /** Value j of row r's read-out, exactly as `readOut` computes it (kernel value times 1/∇b_r, in float64). */
-  value(r: number, j: number): number;
   /** Row r's whole read-out: a fresh array (compact), or the candidate's own (eager; do not modify it). */
   row(r: number): Float64Array;
   /** Row r's whole read-out written into `out` (length inputDim); returns `out`. */
   readInto(r: number, out: Float64Array): Float64Array;
-  /** Value j of row r's kernel gradient ∇W[j, r] (the read-out times ∇b_r), in float64. */
-  columnValue(r: number, j: number): number;
   /** Row r's kernel gradient column written into `out` (length inputDim); returns `out`. */
   columnInto(r: number, out: Float64Array): Float64Array;
   /** Row r's kernel gradient column as held (float32, do not modify), when the read-out holds columns. */
@@ -57,13 +53,11 @@ export function eagerFirstRead(candidates: Candidate[], neurons: number): FirstR
   const rows = Int32Array.from(candidates, (c) => c.neuron).sort();
   return {
     rows,
-    value: (r, j) => byRow[r]![j],
     row: (r) => byRow[r]!,
     readInto: (r, out) => {
       out.set(byRow[r]!);
       return out;
     },
-    columnValue: (r, j) => byRow[r]![j] * bias[r],
     columnInto: (r, out) => {
       const x = byRow[r]!;
       const b = bias[r];
@@ -165,10 +159,8 @@ function columnsRead(
   };
   return {
     rows,
-    value: (r, j) => cols[slot[r] * d + j] * inv[r],
     row: (r) => readInto(r, new Float64Array(d)),
     readInto,
-    columnValue: (r, j) => cols[slot[r] * d + j],
     column: (r) => cols.subarray(slot[r] * d, (slot[r] + 1) * d),
     columnInto: (r, out) => {
       // x/1 promotes exactly: a copy, in SIMD when both sides are in the kernels' memory

@@ -134,6 +134,16 @@ test('peelWeights transposes the first layer and keeps the second and the tail a
     const shaped = peelWeights(layers);
     assert.equal(Boolean(shaped.kernels?.workspace), Boolean(shaped.kernels), `[${d}, ${n}, ${h}]: a workspace with the kernels`);
   }
+  // inputDim × neurons arrays too large for the kernels' memory (20 bytes a value: 600 MB here): pools instead
+  const [d, n, h] = [150_000, 200, 16];
+  const wide = peelWeights([
+    { name: 'dense0/kernel', shape: [d, n], data: new Float32Array(d * n) },
+    { name: 'dense0/bias', shape: [n], data: new Float32Array(n) },
+    { name: 'dense1/kernel', shape: [n, h], data: new Float32Array(n * h) },
+    { name: 'dense1/bias', shape: [h], data: new Float32Array(h) },
+  ]).kernels?.workspace;
+  assert.ok(wide && wide.columns === null, 'no room for the inputDim × neurons arrays');
+  assert.ok(wide?.pool && wide.pool.inputs > 0 && wide.pool.columns > 0, 'pools for inputs and residual columns');
 });
 
 test('the model check finds the label of one input’s delta and refuses two inputs’ worth or a mix of labels', () => {

@@ -4,11 +4,11 @@ import { FedleakError } from '../errors.js';
 import { findDense } from './layer.js';
 import { checkOptionKeys, describe } from './options.js';
 import { peelRows } from './peel-rows.js';
-import { noRejections, type CertifiedInput, type PeelOptions, type PeelResult, type PeelWeights } from './peel-types.js';
+import { noRejections, type CertifiedInput, type PeelOptions, type PeelResult, type PeelWeights, type PeelWorkspace } from './peel-types.js';
 import { modelTail } from './peel-model.js';
 import type { LowRankFactors, SparseRows } from './quantile-bias.js';
 import { compactFirstRead } from './first-read.js';
-import { SimdArena } from '../tensor/simd.js';
+import { ArenaSize, SimdArena, type ArenaAllocator } from '../tensor/simd.js';
 
 export type { CertifiedInput, PeelOptions, PeelWeights, RejectReason } from './peel-types.js';
 
@@ -199,30 +199,77 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
   const sp = sparse ? checkSparse(sparse, k, d, n) : undefined;
   const f = factors ? checkFactors(factors, d, n) : undefined;
   const w1tSize = sp ? 0 : d * n;
+  const words = (h + 31) >>> 5;
   // The layers go into a WebAssembly memory when SIMD is there: the certificate's dot products then run 4–5×
-  // faster than JavaScript loops (bench/simd.ts). Otherwise plain arrays and the same loops in JavaScript.
-  const layerBytes = 4 * (w1tSize + n * h + (f ? f.rank * d : 0)) + 8 * (d + 3 * h) + 64 * 8;
+  // faster than JavaScript loops (bench/simd.ts). Otherwise plain arrays and the same loops in JavaScript. The
+  // layouts below both size the memory (ArenaSize) and fill it.
+  const layers = (a: ArenaAllocator) => ({
+    w1t: a.f32(w1tSize),
+    w2: a.f32(n * h),
+    c: f ? a.f32(f.rank * d) : null,
+    x: a.f64(d),
+    delta: a.f64(h),
+    z2: a.f64(h),
+    other: a.f64(h),
+  });
   // Room for one peeling's second-layer gradient, subtracted inputs' δ₂, the certificate's prepared groups and the
   // probe values (about 80 MB at ImageNet size, 30 MB at CIFAR-10 size), and, when they fit, its arrays of
   // inputDim × neurons values: first read-out, residual columns, inputs (120 MB at CIFAR-10 size; 2.4 GB at
-  // ImageNet size, where they are left out and those loops stay in JavaScript).
-  const words = (h + 31) >>> 5;
-  const workBytes =
-    8 * n * h + 4 * n * h + 4 * n * (words + 2) + 4 * (words + 8) + 2 * d +
-    PREPARED_SLOTS * (16 * d + 8 * h + 4 * (words + 4) + 20 * n) + 2 * d + 16 + 8 * 64 * n + 64 * 25;
-  const columnBytes = 4 * (2 * n + 1) * d + 4 * n + 8 * n * d + 4 * n * d + 64 * 5;
+  // ImageNet size, where pools for some inputs and columns take their place).
+  const workspace = (a: ArenaAllocator, columns: boolean, pool: { inputs: number; columns: number } | null): PeelWorkspace => ({
+    columns: columns
+      ? { raw: a.f32(n * d), first: a.f32((n + 1) * d), table: a.i32(n), cols: a.f64(n * d), xs: a.f32(n * d) }
+      : null,
+    pool: pool
+      ? { inputs: pool.inputs, xs: a.f32(pool.inputs * d), columns: pool.columns, cols: a.f64(pool.columns * d), scratch: a.f64(d) }
+      : null,
+    deltas: a.f64(n * h),
+    kernel1: a.f32(n * h),
+    // 4 spare words: the cover test reads four words at a time past a row's end
+    supp: a.i32(n * words + 4),
+    active: a.i32(n),
+    inner: a.i32(words + 4),
+    covered: a.i32(n),
+    q: a.u16(d),
+    slots: {
+      count: PREPARED_SLOTS,
+      x: a.f64(PREPARED_SLOTS * d),
+      delta: a.f64(PREPARED_SLOTS * h),
+      inner: a.i32(PREPARED_SLOTS * (words + 4)),
+      xf: a.f32(PREPARED_SLOTS * d),
+      q: a.u16(d),
+      nonZeros: a.i32(4),
+      nz: a.i32(PREPARED_SLOTS * d),
+      cover: a.i32(PREPARED_SLOTS * n),
+      zc: a.f64(PREPARED_SLOTS * n),
+      pairs: a.i32(2 * PREPARED_SLOTS * n),
+    },
+    probes: a.f64(64 * n),
+  });
+  const bytes = (layout: (a: ArenaAllocator) => unknown) => {
+    const size = new ArenaSize();
+    layout(size);
+    return size.bytes;
+  };
+  const layerBytes = bytes(layers);
+  const workBytes = bytes((a) => workspace(a, false, null));
   const withWork = layerBytes + workBytes <= MAX_ARENA_BYTES;
-  const withColumns = withWork && layerBytes + workBytes + columnBytes <= MAX_ARENA_BYTES / 2;
+  const withColumns = withWork && layerBytes + bytes((a) => workspace(a, true, null)) <= MAX_ARENA_BYTES / 2;
   // otherwise pools: room for as many inputs and residual columns as POOL_BYTES each and the 1 GiB cap allow
-  const left = MAX_ARENA_BYTES - layerBytes - workBytes - 8 * d - 64 * 4;
-  const poolInputs = withWork && !withColumns ? Math.max(0, Math.min(n, Math.floor(Math.min(POOL_BYTES, left / 2) / (4 * d)))) : 0;
-  const poolColumns = withWork && !withColumns ? Math.max(0, Math.min(n, Math.floor(Math.min(POOL_BYTES, left / 2) / (8 * d)))) : 0;
-  const poolBytes = poolInputs * 4 * d + (poolColumns + 1) * 8 * d + 64 * 4;
+  // (alignment and the scratch column taken off first)
+  const left = (MAX_ARENA_BYTES - layerBytes - workBytes - 8 * d - 64 * 4) / 2;
+  const room = (bytesEach: number) => Math.max(0, Math.min(n, Math.floor(Math.min(POOL_BYTES, left) / bytesEach)));
+  const poolSize = withWork && !withColumns ? { inputs: room(4 * d), columns: room(8 * d) } : null;
+  const pool = poolSize && poolSize.inputs + poolSize.columns > 0 ? poolSize : null;
   const arena = SimdArena.create(
-    layerBytes + (withWork ? workBytes : 0) + (withColumns ? columnBytes : 0) + (poolInputs + poolColumns > 0 ? poolBytes : 0),
+    bytes((a) => {
+      layers(a);
+      if (withWork) workspace(a, withColumns, pool);
+    }),
     MAX_ARENA_BYTES,
   );
-  const w1t = arena ? arena.f32(w1tSize) : new Float32Array(w1tSize);
+  const inArena = arena ? layers(arena) : null;
+  const w1t = inArena ? inArena.w1t : new Float32Array(w1tSize);
   const B = 64;
   for (let j0 = 0; j0 < d && !sp; j0 += B) {
     const j1 = Math.min(d, j0 + B);
@@ -239,61 +286,18 @@ export function peelWeights(params: NamedArrays, factors?: LowRankFactors, spars
     w1norm[i] = Math.sqrt(s);
   }
   const design = { ...(f ? { factors: f } : {}), ...(sp ? { sparse: sp } : {}) };
-  if (!arena) return { ...common, w1t, w1norm, ...design };
-  const w2 = arena.f32(n * h);
+  if (!arena || !inArena) return { ...common, w1t, w1norm, ...design };
+  const { w2, c, x, delta, z2, other } = inArena;
   w2.set(l1.kernel.data);
-  if (f) {
-    const c = arena.f32(f.rank * d);
+  if (f && c) {
     c.set(f.c);
     design.factors = { ...f, c };
   }
-  const workspace = withWork
-    ? {
-        columns: withColumns
-          ? { raw: arena.f32(n * d), first: arena.f32((n + 1) * d), table: arena.i32(n), cols: arena.f64(n * d), xs: arena.f32(n * d) }
-          : null,
-        pool:
-          poolInputs + poolColumns > 0
-            ? {
-                inputs: poolInputs,
-                xs: arena.f32(poolInputs * d),
-                columns: poolColumns,
-                cols: arena.f64(poolColumns * d),
-                scratch: arena.f64(d),
-              }
-            : null,
-        deltas: arena.f64(n * h),
-        kernel1: arena.f32(n * h),
-        // 4 spare words: the cover test reads four words at a time past a row's end
-        supp: arena.i32(n * words + 4),
-        active: arena.i32(n),
-        inner: arena.i32(words + 4),
-        covered: arena.i32(n),
-        q: arena.u16(d),
-        slots: {
-          count: PREPARED_SLOTS,
-          x: arena.f64(PREPARED_SLOTS * d),
-          delta: arena.f64(PREPARED_SLOTS * h),
-          inner: arena.i32(PREPARED_SLOTS * (words + 4)),
-          xf: arena.f32(PREPARED_SLOTS * d),
-          q: arena.u16(d),
-          nonZeros: arena.i32(4),
-          nz: arena.i32(PREPARED_SLOTS * d),
-          cover: arena.i32(PREPARED_SLOTS * n),
-          zc: arena.f64(PREPARED_SLOTS * n),
-          pairs: arena.i32(2 * PREPARED_SLOTS * n),
-        },
-        probes: arena.f64(64 * n),
-      }
-    : null;
+  const mark = arena.allocated;
+  const work = withWork ? workspace(arena, withColumns, pool) : null;
   // Touch the workspace now, once per crafted model, so that its page faults are not paid by the first update.
-  if (workspace) {
-    const { slots, columns, pool, ...arrays } = workspace;
-    const { count: _count, ...slotArrays } = slots;
-    const pools = pool ? [pool.xs, pool.cols, pool.scratch] : [];
-    for (const a of [...Object.values(arrays), ...Object.values(slotArrays), ...Object.values(columns ?? {}), ...pools]) a.fill(0);
-  }
-  const kernels = { arena, x: arena.f64(d), delta: arena.f64(h), z2: arena.f64(h), other: arena.f64(h), workspace };
+  arena.touchFrom(mark);
+  const kernels = { arena, x, delta, z2, other, workspace: work };
   return { ...common, w2, w1t, w1norm, kernels, ...design };
 }
 

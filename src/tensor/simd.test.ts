@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimdArena, simdAvailable } from './simd.js';
+import { ArenaSize, SimdArena, simdAvailable, type ArenaAllocator } from './simd.js';
 import { Rng } from './rng.js';
 
 test('Node 20 validates the SIMD kernel module', () => {
@@ -255,6 +255,30 @@ test('hand-checked values: [1, 2, 3, …, 9]·[1, 1, …] = 45 and y += 2·w', (
   assert.equal(arena.scaleAndSupport(delta, 3, -1.5, 0.7, bits), 2);
   assert.equal(bits[0], 0b101);
   assert.deepEqual(Array.from(delta), [-1.5, 0.375, -0.75]);
+});
+
+test('ArenaSize counts what a layout takes in an arena, alignment included; touchFrom zeroes from a mark on', () => {
+  const layout = (a: ArenaAllocator) => ({ a: a.f32(3), b: a.f64(5), c: a.i32(1), d: a.u16(7) });
+  const size = new ArenaSize();
+  layout(size);
+  // each array starts on 16 bytes: 12 bytes at 0, 40 at 16 (to 56), 4 at 64 (to 68), 14 at 80 (to 94)
+  assert.equal(size.bytes, 94);
+  const arena = SimdArena.create(size.bytes)!;
+  const laid = layout(arena);
+  assert.equal(arena.allocated, size.bytes);
+  laid.a.fill(1);
+  const mark = arena.allocated - 14;
+  laid.d.fill(9);
+  laid.b.fill(2);
+  arena.touchFrom(mark);
+  assert.deepEqual(Array.from(laid.d), [0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(laid.a), [1, 1, 1]);
+  assert.deepEqual(Array.from(laid.b), [2, 2, 2, 2, 2]);
+  // layouts past 2³¹ bytes are counted, not wrapped (ImageNet-size workspaces are sized before being refused)
+  const huge = new ArenaSize();
+  huge.f64(150_528 * 1000);
+  huge.f64(150_528 * 1000);
+  assert.equal(huge.bytes, 2 * 8 * 150_528 * 1000);
 });
 
 test('the arena refuses sizes above its cap and allocations past its end', () => {

@@ -17,6 +17,51 @@ export function simdAvailable(): boolean {
 }
 
 /**
+ * What lays typed arrays out in an arena: the arena itself, or an {@link ArenaSize} that only counts the bytes (so
+ * that one layout function both sizes an arena and fills it).
+ * @example const layout = (a: ArenaAllocator) => ({ w: a.f32(3072), x: a.f64(3072) });
+ */
+export interface ArenaAllocator {
+  f32(length: number): Float32Array;
+  f64(length: number): Float64Array;
+  i32(length: number): Int32Array;
+  u16(length: number): Uint16Array;
+}
+
+/**
+ * Counts the bytes a layout takes in a {@link SimdArena} (the same 16-byte alignment), handing out empty arrays.
+ * @example const size = new ArenaSize(); layout(size); SimdArena.create(size.bytes);
+ */
+export class ArenaSize implements ArenaAllocator {
+  bytes = 0;
+
+  f32(length: number): Float32Array {
+    this.take(4 * length);
+    return new Float32Array(0);
+  }
+
+  f64(length: number): Float64Array {
+    this.take(8 * length);
+    return new Float64Array(0);
+  }
+
+  i32(length: number): Int32Array {
+    this.take(4 * length);
+    return new Int32Array(0);
+  }
+
+  u16(length: number): Uint16Array {
+    this.take(2 * length);
+    return new Uint16Array(0);
+  }
+
+  private take(bytes: number): void {
+    // arithmetic, not `& ~15`: a layout may count past 2³¹ bytes (the caller then finds it too large)
+    this.bytes = Math.ceil(this.bytes / 16) * 16 + bytes;
+  }
+}
+
+/**
  * One WebAssembly memory with the kernels bound to it, and a bump allocator of typed views into it. The memory
  * never grows after construction (growing would detach the views), so its size is given up front.
  * @example
@@ -24,7 +69,7 @@ export function simdAvailable(): boolean {
  * const w = arena.f32(3072), x = arena.f64(3072);
  * arena.dot(w, x, 0, 0, 3072); // Σ w[j]·x[j] in float64
  */
-export class SimdArena {
+export class SimdArena implements ArenaAllocator {
   private used = 0;
 
   private constructor(
@@ -63,6 +108,20 @@ export class SimdArena {
   /** A zeroed Int32Array of `length` values inside the arena (16-byte aligned). */
   i32(length: number): Int32Array {
     return new Int32Array(this.memory.buffer, this.take(length * 4), length);
+  }
+
+  /** Bytes handed out so far (a mark for `touchFrom`). */
+  get allocated(): number {
+    return this.used;
+  }
+
+  /**
+   * Writes zeros over everything allocated from byte `mark` on, so that the pages are faulted in now rather than by
+   * the first loop that uses them.
+   * @example const mark = arena.allocated; const work = layout(arena); arena.touchFrom(mark);
+   */
+  touchFrom(mark: number): void {
+    new Uint8Array(this.memory.buffer, mark, this.used - mark).fill(0);
   }
 
   /** True when `a` is a view into this arena (the kernels read only such arrays). */
@@ -239,7 +298,7 @@ export class SimdArena {
   }
 
   private take(bytes: number): number {
-    const at = (this.used + 15) & ~15;
+    const at = Math.ceil(this.used / 16) * 16;
     if (at + bytes > this.memory.buffer.byteLength) {
       throw new RangeError(`SIMD arena full: ${at + bytes} bytes asked of ${this.memory.buffer.byteLength}`);
     }
